@@ -1,0 +1,61 @@
+# The one interface for students, instructors and CI. Run `make help` for the list.
+#   make install MIRROR=../shared/data   set up .venv, pinned packages, kernel and verified data
+#   make test                            the whole test suite (.ci/run calls exactly this)
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# nbgrader shells out to tools in the venv (alembic); make them findable without activation.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# Optional: folder with a copy of the data sets, for machines without internet access.
+MIRROR ?= $(COURSE_DATA_MIRROR)
+ASSIGNMENT ?=
+PYTEST_ARGS ?=
+
+.PHONY: help install venv data test release demo autograde feedback grades table benchmark clean
+
+help:
+	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
+
+install: venv data ## .venv with pinned packages, the package (editable), a Jupyter kernel, and the data
+	@echo "installed: activate with 'source $(VENV)/bin/activate' or use 'make <target>'"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ANN with Keras)"
+	touch $@
+
+data: venv ## fetch and checksum-verify the data sets into data/files (MIRROR=folder to copy from)
+	$(PY) -m autograder data fetch $(if $(MIRROR),--mirror $(MIRROR))
+
+test: venv ## the whole test suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+release: venv ## regenerate the student notebooks in notebooks/ from solutions/ with nbgrader
+	$(PY) -m autograder release $(ASSIGNMENT)
+
+demo: release ## grade the bundled sample submissions in a throwaway course and print the grade table
+	$(PY) -m autograder demo $(ASSIGNMENT)
+
+autograde: venv ## autograde every submission in course/submitted (ASSIGNMENT=id for one)
+	$(PY) -m autograder autograde $(ASSIGNMENT)
+
+feedback: venv ## HTML feedback for autograded submissions into course/feedback
+	$(PY) -m autograder feedback $(ASSIGNMENT)
+
+grades: venv ## export the gradebook to course/grades.csv for the LMS
+	$(PY) -m autograder grades
+
+table: venv ## print the grade table of the course
+	$(PY) -m autograder table $(ASSIGNMENT)
+
+benchmark: venv ## run every solution notebook, report seconds and scores (docs/benchmarks.md)
+	$(PY) scripts/benchmark.py
+
+clean: ## remove course state and caches (keeps .venv and data)
+	rm -rf course .pytest_cache

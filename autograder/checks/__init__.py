@@ -1,0 +1,1 @@
+"""Trusted checks that hidden tests call; one module per assignment."""

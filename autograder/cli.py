@@ -1,0 +1,161 @@
+"""``python -m autograder``: a thin command line over the library functions.
+
+    grade PATH [--assignment A] [--json]   grade one notebook file, no course folder needed
+    data fetch [--mirror DIR] | verify     fill / check the data folder
+    release [A ...]                        regenerate notebooks/ from solutions/
+    autograde [A ...]                      grade everything in the course's submitted/ folder
+    feedback [A ...]                       HTML feedback for autograded submissions
+    grades [--output CSV]                  export the gradebook as CSV
+    table [A ...]                          print the grade table
+    demo [A ...]                           grade the bundled samples in a throwaway course
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from . import config
+
+EXIT_UNUSABLE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    grade = sub.add_parser("grade", help="autograde one notebook file")
+    grade.add_argument("path")
+    grade.add_argument("--assignment", help="assignment id (default: recognised from the notebook)")
+    grade.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    grade.add_argument("--timeout", type=int, help="seconds per cell (default: COURSE_CELL_TIMEOUT)")
+
+    data = sub.add_parser("data", help="fetch or verify the data sets")
+    data.add_argument("action", choices=["fetch", "verify"])
+    data.add_argument("--mirror", help="folder holding a copy of the data sets (default: COURSE_DATA_MIRROR, else download)")
+
+    for name, text in [("release", "regenerate notebooks/ from solutions/"),
+                       ("autograde", "autograde every submission in the course folder"),
+                       ("feedback", "generate HTML feedback"),
+                       ("table", "print the grade table"),
+                       ("demo", "grade the bundled sample submissions in a throwaway course")]:
+        p = sub.add_parser(name, help=text)
+        p.add_argument("assignments", nargs="*", help="default: all")
+
+    grades = sub.add_parser("grades", help="export grades as CSV")
+    grades.add_argument("--output", default=None, help="default: <course>/grades.csv")
+
+    args = parser.parse_args(argv)
+    handler = globals()[f"_cmd_{args.command}"]
+    return handler(args)
+
+
+def _assignments(args) -> list[str]:
+    known = config.assignments()
+    unknown = [a for a in args.assignments if a not in known]
+    if unknown:
+        raise SystemExit(f"unknown assignment(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    return args.assignments or known
+
+
+def _cmd_grade(args) -> int:
+    from .course import grade_table
+    from .notebooks import SubmissionError
+    from .single import as_json, grade_file
+
+    try:
+        result = grade_file(args.path, args.assignment, args.timeout)
+    except SubmissionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(json.dumps(as_json(result), indent=2) if args.json else grade_table([result]))
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from . import data
+
+    try:
+        if args.action == "fetch":
+            mirror = Path(args.mirror) if args.mirror else config.data_mirror()
+            data.fetch(mirror=mirror)
+        else:
+            for entry in data.manifest():
+                data.verify(entry)
+                print(f"ok  {entry.path}")
+    except data.DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(f"data folder: {config.data_dir()}")
+    return 0
+
+
+def _cmd_release(args) -> int:
+    from .course import Course
+
+    for assignment in _assignments(args):
+        Course(release=config.NOTEBOOKS_DIR).generate(assignment)
+        print(f"released {assignment} -> {config.NOTEBOOKS_DIR / assignment}")
+    return 0
+
+
+def _cmd_autograde(args) -> int:
+    from .course import Course, grade_table
+
+    course = Course()
+    for assignment in _assignments(args):
+        if not course.students(assignment):
+            print(f"{assignment}: no submissions in {course.root / 'submitted'}")
+            continue
+        print(grade_table(course.autograde(assignment)))
+    return 0
+
+
+def _cmd_feedback(args) -> int:
+    from .course import Course
+
+    course = Course()
+    for assignment in _assignments(args):
+        for path in course.feedback(assignment):
+            print(f"feedback: {path}")
+    return 0
+
+
+def _cmd_table(args) -> int:
+    from .course import Course, grade_table
+
+    course = Course()
+    for assignment in _assignments(args):
+        print(f"\n{assignment}\n{grade_table(course.results(assignment))}")
+    return 0
+
+
+def _cmd_grades(args) -> int:
+    from .course import Course
+
+    course = Course()
+    path = course.export_grades(Path(args.output) if args.output else course.root / "grades.csv")
+    print(f"grades: {path}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .course import Course, grade_table
+    from .samples import file_samples
+
+    root = config.course_dir() / "demo"
+    shutil.rmtree(root, ignore_errors=True)
+    # Its own SQLite file, whatever COURSE_DB_URL says: the demo never touches a real gradebook.
+    course = Course(root, database=f"sqlite:///{root / 'gradebook.db'}")
+    for assignment in _assignments(args):
+        students = file_samples(course, assignment)
+        print(f"\n== {assignment}: grading {len(students)} sample submissions in {root}")
+        results = course.autograde(assignment, students)
+        print(f"\n{grade_table(results)}")
+        for path in course.feedback(assignment):
+            print(f"feedback: {path}")
+    print(f"grades: {course.export_grades(root / 'grades.csv')}")
+    return 0

@@ -1,0 +1,92 @@
+"""Where things live and how nbgrader is configured.
+
+Every path and setting is resolved here, once, so that the Makefile, the CLI, the root
+``nbgrader_config.py`` and the tests agree. Environment variables override the defaults:
+
+COURSE_DIR          course state (submissions, gradebook, feedback, exports); git-ignored
+COURSE_DB_URL       gradebook database URL (default: SQLite inside COURSE_DIR)
+COURSE_DATA_DIR     verified data files filled by ``make data``
+COURSE_DATA_MIRROR  folder holding a copy of the data sets (offline machines)
+COURSE_CELL_TIMEOUT seconds one notebook cell may run while grading (training cells are slow)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from traitlets.config import Config
+
+REPO_ROOT = Path(os.environ.get("COURSE_REPO", Path(__file__).resolve().parents[1]))
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+SAMPLES_DIR = REPO_ROOT / "samples"
+DATA_MANIFEST = REPO_ROOT / "data" / "manifest.json"
+
+# Long enough for a Keras training cell on 2 CPU cores, short enough that an endless loop
+# costs a student minutes, not the batch hours.
+DEFAULT_CELL_TIMEOUT = 300
+
+
+def course_dir() -> Path:
+    return Path(os.environ.get("COURSE_DIR", REPO_ROOT / "course")).resolve()
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("COURSE_DATA_DIR", REPO_ROOT / "data" / "files")).resolve()
+
+
+def data_mirror() -> Path | None:
+    mirror = os.environ.get("COURSE_DATA_MIRROR")
+    return Path(mirror).resolve() if mirror else None
+
+
+def cell_timeout() -> int:
+    return int(os.environ.get("COURSE_CELL_TIMEOUT", DEFAULT_CELL_TIMEOUT))
+
+
+def db_url(root: Path) -> str:
+    return os.environ.get("COURSE_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
+
+
+def assignments() -> list[str]:
+    """Assignment ids, in course order: one folder each under solutions/."""
+    return sorted(p.name for p in SOLUTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def nbgrader_config(
+    root: Path | None = None,
+    *,
+    source: Path = SOLUTIONS_DIR,
+    release: Path = NOTEBOOKS_DIR,
+    database: str | None = None,
+    timeout: int | None = None,
+) -> Config:
+    """nbgrader settings for a course whose state lives in *root*.
+
+    Source and release folders are given as paths relative to *root* so that a throwaway
+    course (tests, single-file grading) can read the repository's solutions while writing its
+    own release elsewhere.
+    """
+    root = Path(root or course_dir()).resolve()
+    # Source and release are reached as root/../solutions etc., which needs root to exist.
+    root.mkdir(parents=True, exist_ok=True)
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.source_directory = os.path.relpath(source, root)
+    c.CourseDirectory.release_directory = os.path.relpath(release, root)
+    c.CourseDirectory.submitted_directory = "submitted"
+    c.CourseDirectory.autograded_directory = "autograded"
+    c.CourseDirectory.feedback_directory = "feedback"
+    c.CourseDirectory.db_url = database or db_url(root)
+    # Only notebooks are course material; never copy data or checkpoints around.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.keras", "*.h5", "logs"]
+    c.Execute.timeout = timeout if timeout is not None else cell_timeout()
+    c.Execute.interrupt_on_timeout = True
+    # A student who deletes a test cell is still graded by it (nbgrader#1682).
+    c.OverwriteCells.add_missing_cells = True
+    # TensorFlow and friends write harmless notices to stderr; nbgrader scores any stderr
+    # output in a test cell as a failure, so drop the known-harmless lines.
+    c.IgnorePattern.enabled = True
+    c.IgnorePattern.pattern = r"oneDNN|cuda|TF_ENABLE_ONEDNN|absl::|All log messages before absl|Unable to register|computation_placer"
+    return c

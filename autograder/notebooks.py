@@ -1,0 +1,129 @@
+"""Reading submissions safely, telling which assignment they belong to, and composing them.
+
+``compose_submission`` fills a *released* notebook's answer cells with given code. The demo's
+sample submissions and the tests' right, wrong and blank submissions are all made this way, so
+they always match the current release.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from . import config
+
+
+class SubmissionError(ValueError):
+    """A file that cannot be graded at all; the message is meant for the student and instructor."""
+
+
+def read_notebook(path: Path | str) -> NotebookNode:
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such file")
+    if path.is_dir():
+        raise SubmissionError(f"{path}: is a folder, not a notebook file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SubmissionError(f"{path}: cannot be read ({exc})") from exc
+    if not text.strip():
+        raise SubmissionError(f"{path}: the file is empty; download the notebook again (File > Download > .ipynb)")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(
+            f"{path}: not a Jupyter notebook (invalid JSON at line {exc.lineno}, column {exc.colno}); "
+            "was it saved as .ipynb?") from exc
+    if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
+        raise SubmissionError(f"{path}: JSON but not a Jupyter notebook (no 'cells'/'nbformat')")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises several unrelated types for malformed notebooks
+        raise SubmissionError(f"{path}: not a valid Jupyter notebook ({str(exc).splitlines()[0]})") from exc
+    return nb
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def grade_ids(nb: NotebookNode) -> set[str]:
+    return {m["grade_id"] for m in map(nbgrader_meta, nb.cells) if m.get("grade_id")}
+
+
+def source_notebook(assignment: str) -> Path:
+    """The one notebook of an assignment in solutions/ (one notebook per assignment, by design)."""
+    folder = config.SOLUTIONS_DIR / assignment
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if len(notebooks) != 1:
+        raise SubmissionError(f"assignment {assignment!r}: expected one notebook in {folder}, found {len(notebooks)}")
+    return notebooks[0]
+
+
+def released_notebook(assignment: str) -> Path:
+    return config.NOTEBOOKS_DIR / assignment / source_notebook(assignment).name
+
+
+def identify_assignment(nb: NotebookNode, filename: str = "") -> str:
+    """Which assignment a submission belongs to: by the nbgrader cell ids it carries, else its file name."""
+    known = config.assignments()
+    ids = grade_ids(nb)
+    if ids:
+        overlap = {a: len(ids & grade_ids(read_notebook(source_notebook(a)))) for a in known}
+        best = max(overlap, key=overlap.get)
+        if overlap[best] and list(overlap.values()).count(overlap[best]) == 1:
+            return best
+    stem = Path(filename).stem.lower()
+    for assignment in known:
+        if assignment.lower() in stem:
+            return assignment
+    raise SubmissionError(
+        f"{filename or 'notebook'}: cannot tell which assignment this is (known: {', '.join(known)}); "
+        "pass --assignment")
+
+
+_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def solution_answers(assignment: str) -> dict[str, str]:
+    """The reference answer of every answer cell: the solution code, markers removed."""
+    nb = read_notebook(source_notebook(assignment))
+    return {
+        meta["grade_id"]: "\n".join(line for line in cell.source.splitlines() if not _MARKER.match(line))
+        for cell in nb.cells
+        if (meta := nbgrader_meta(cell)).get("solution")
+    }
+
+
+def read_answers(path: Path | str) -> dict[str, str]:
+    """Answers in a plain-text file: a line ``# %% <grade_id>`` starts the code of that answer cell."""
+    answers: dict[str, list[str]] = {}
+    current = None
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("# %% "):
+            current = line[5:].strip()
+            answers[current] = []
+        elif current is not None:
+            answers[current].append(line)
+    return {key: "\n".join(lines).strip("\n") for key, lines in answers.items()}
+
+
+def compose_submission(assignment: str, answers: dict[str, str], release: Path | None = None) -> NotebookNode:
+    """The released notebook with the answer cells named in *answers* filled in; the rest left blank."""
+    nb = read_notebook(release or released_notebook(assignment))
+    unknown = set(answers) - {nbgrader_meta(c).get("grade_id") for c in nb.cells if nbgrader_meta(c).get("solution")}
+    if unknown:
+        raise KeyError(f"no answer cells named {sorted(unknown)} in {assignment}")
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution") and grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb

@@ -1,0 +1,38 @@
+"""Sample submissions for the demo, made from the current release so they never go stale.
+
+* ``reference``: every answer cell holds the solution (must earn full marks);
+* ``blank``: the release as students receive it (must earn 0 on every exercise);
+* one student per ``samples/<assignment>/<name>.py`` answers file (a partly right student);
+* ``truncated``: a download cut short, i.e. not valid JSON (must be reported, not crash the batch).
+"""
+
+from __future__ import annotations
+
+import nbformat
+
+from . import config
+from .notebooks import compose_submission, read_answers, released_notebook, solution_answers
+
+
+def sample_submissions(assignment: str) -> dict[str, str]:
+    """Student id -> notebook text."""
+    samples = {
+        "reference": compose_submission(assignment, solution_answers(assignment)),
+        "blank": compose_submission(assignment, {}),
+    }
+    for answers in sorted((config.SAMPLES_DIR / assignment).glob("*.py")):
+        samples[answers.stem] = compose_submission(assignment, read_answers(answers))
+    texts = {student: nbformat.writes(nb) for student, nb in samples.items()}
+    texts["truncated"] = texts["reference"][: len(texts["reference"]) // 2]
+    return texts
+
+
+def file_samples(course, assignment: str) -> list[str]:
+    """Write the samples into *course*'s submitted/ folder; return the student ids."""
+    name = released_notebook(assignment).name
+    texts = sample_submissions(assignment)
+    for student, text in texts.items():
+        folder = course.submission_dir(student, assignment)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return list(texts)

@@ -1,0 +1,56 @@
+"""Time every solution notebook and the grading of its reference submission.
+
+    make benchmark            (or: .venv/bin/python scripts/benchmark.py [ASSIGNMENT ...])
+
+Prints a Markdown table to paste into README.md. Runs on whatever machine it is given; the
+numbers in the README were measured on the 2-core CI machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from autograder import config
+from autograder.course import Course
+from autograder.notebooks import compose_submission, solution_answers, source_notebook
+
+
+def run_solution(assignment: str) -> float:
+    nb = nbformat.read(source_notebook(assignment), as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:  # notebooks may write files (models, logs)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=config.cell_timeout(), kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
+        return time.perf_counter() - start
+
+
+def grade_reference(assignment: str) -> tuple[float, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Course(Path(tmp), database=f"sqlite:///{tmp}/gradebook.db")
+        folder = course.submission_dir("reference", assignment)
+        folder.mkdir(parents=True)
+        nbformat.write(compose_submission(assignment, solution_answers(assignment)),
+                       folder / source_notebook(assignment).name)
+        start = time.perf_counter()
+        [result] = course.autograde(assignment, ["reference"], progress=lambda m: None)
+        return time.perf_counter() - start, f"{result.score:g}/{result.max_score:g}"
+
+
+def main(assignments: list[str]) -> None:
+    print(f"machine: {os.cpu_count()} cores\n")
+    print("| assignment | solution notebook (s) | autograde reference (s) | reference score |")
+    print("|---|---:|---:|---:|")
+    for assignment in assignments or config.assignments():
+        solution_seconds = run_solution(assignment)
+        grade_seconds, score = grade_reference(assignment)
+        print(f"| {assignment} | {solution_seconds:.1f} | {grade_seconds:.1f} | {score} |", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

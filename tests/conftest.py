@@ -1,0 +1,19 @@
+import pytest
+
+from autograder import config
+
+
+@pytest.fixture(autouse=True)
+def _no_real_course(monkeypatch, tmp_path_factory):
+    # Tests never touch ./course or a configured gradebook: each gets a throwaway course folder.
+    monkeypatch.setenv("COURSE_DIR", str(tmp_path_factory.mktemp("course")))
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def data_root():
+    """The verified data folder `make install` fills; its absence is a failure, not a skip."""
+    root = config.data_dir()
+    if not (root / "mnist").is_dir():
+        pytest.fail(f"no data in {root}: run `make data MIRROR=<folder>` (part of `make install`)")
+    return root

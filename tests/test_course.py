@@ -1,0 +1,234 @@
+"""Autograding a batch through nbgrader, proven both ways.
+
+One throwaway course is graded once (each student in its own kernel); the tests then read the
+results. The reference earns full marks, the blank release earns nothing, every wrong answer
+loses exactly the points of its own test, tampered test cells are graded with the originals,
+and unusable files are recorded as errors without stopping the batch.
+"""
+
+import json
+
+import nbformat
+import pytest
+
+from autograder.course import Course, grade_table
+from autograder.notebooks import compose_submission, nbgrader_meta, released_notebook, solution_answers
+
+A01 = "01-perceptrons"
+NAME = released_notebook(A01).name
+
+# student -> (answer cells that differ from the reference, the tests that must fail)
+WRONG_ANSWERS = {
+    "heaviside-at-zero": ({"ex1-threshold-unit": """
+def heaviside(z):
+    return (np.asarray(z) > 0).astype(int)
+
+def threshold_unit(x, w, b):
+    return (np.asarray(x) @ np.asarray(w) + b >= 0).astype(int)
+"""}, {"test-heaviside"}),
+    "unit-without-step": ({"ex1-threshold-unit": """
+def heaviside(z):
+    return (np.asarray(z) >= 0).astype(int)
+
+def threshold_unit(x, w, b):
+    return np.asarray(x) @ np.asarray(w) + b
+"""}, {"test-threshold-unit"}),
+    "not-is-identity": ({"ex2-gates": """
+NOT_W, NOT_B = np.array([1.0]), -0.5
+AND_W, AND_B = np.array([1.0, 1.0]), -1.5
+OR_W, OR_B = np.array([1.0, 1.0]), -0.5
+"""}, {"test-not-gate"}),
+    "and-is-or": ({"ex2-gates": """
+NOT_W, NOT_B = np.array([-1.0]), 0.5
+AND_W, AND_B = np.array([1.0, 1.0]), -0.5
+OR_W, OR_B = np.array([1.0, 1.0]), -0.5
+"""}, {"test-and-gate"}),
+    "or-is-and": ({"ex2-gates": """
+NOT_W, NOT_B = np.array([-1.0]), 0.5
+AND_W, AND_B = np.array([1.0, 1.0]), -1.5
+OR_W, OR_B = np.array([1.0, 1.0]), -1.5
+"""}, {"test-or-gate"}),
+    # Passes the visible test (it does converge on AND) but never stops early: only hidden tests catch it.
+    "rule-never-stops": ({"ex3-perceptron-rule": """
+def train_perceptron(X, y, learning_rate=1.0, max_epochs=50):
+    X = np.asarray(X, dtype=float)
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(max_epochs):
+        mistakes = 0
+        for x_i, y_i in zip(X, y):
+            update = learning_rate * (y_i - int(x_i @ w + b >= 0))
+            w, b, mistakes = w + update * x_i, b + update, mistakes + (update != 0)
+        errors.append(mistakes)
+    return w, b, errors
+"""}, {"test-perceptron-rule"}),
+    "xor-from-and-or": ({"ex4-xor-network": """
+XOR_HIDDEN_W = np.array([[1.0, 1.0], [1.0, 1.0]])
+XOR_HIDDEN_B = np.array([-1.5, -0.5])
+XOR_OUTPUT_W, XOR_OUTPUT_B = np.array([1.0, 1.0]), -1.5
+"""}, {"test-xor-network"}),
+    # Trained on the wrong class: the visible test checks labels, the hidden one the accuracy it measures itself.
+    "iris-wrong-class": ({"ex5-iris": """
+from sklearn.datasets import load_iris
+from sklearn.linear_model import Perceptron, SGDClassifier
+iris = load_iris()
+X_petal = iris.data[:, 2:4]
+y_setosa = (iris.target == 0).astype(int)
+y_virginica = (iris.target == 2).astype(int)
+per_clf = Perceptron(random_state=42).fit(X_petal, y_virginica)
+sgd_clf = SGDClassifier(loss="perceptron", penalty=None, learning_rate="constant", eta0=1,
+                        random_state=42).fit(X_petal, y_virginica)
+"""}, {"test-iris-perceptron"}),
+    "sgd-with-l2": ({"ex5-iris": """
+from sklearn.datasets import load_iris
+from sklearn.linear_model import Perceptron, SGDClassifier
+iris = load_iris()
+X_petal = iris.data[:, 2:4]
+y_setosa = (iris.target == 0).astype(int)
+per_clf = Perceptron(random_state=42).fit(X_petal, y_setosa)
+sgd_clf = SGDClassifier(loss="perceptron", random_state=42).fit(X_petal, y_setosa)
+"""}, {"test-sgd-equivalence"}),
+}
+
+
+def _activations(**broken):
+    code = solution_answers(A01)["ex6-activations"]
+    for name, body in broken.items():
+        code += f"\n\ndef {name}(z, alpha=0.01):\n    return {body}\n"
+    return {"ex6-activations": code}
+
+
+WRONG_ANSWERS["relu-is-abs"] = (_activations(relu="np.abs(z)"), {"test-activations"})
+WRONG_ANSWERS["tanh-derivative-unsquared"] = (_activations(tanh_derivative="1 - np.tanh(z)"),
+                                              {"test-activation-derivatives"})
+
+
+def _with_cells(nb, edit):
+    nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    nb.cells = [c for c in (edit(cell) for cell in nb.cells) if c is not None]
+    return nb
+
+
+def _edit_test(grade_id, new_source):
+    def edit(cell):
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            cell.source = new_source
+        return cell
+    return edit
+
+
+def _delete(grade_id):
+    return lambda cell: None if nbgrader_meta(cell).get("grade_id") == grade_id else cell
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    course = Course(root, database=f"sqlite:///{root}/gradebook.db")
+    reference = solution_answers(A01)
+    submissions = {
+        "reference": compose_submission(A01, reference),
+        "blank": compose_submission(A01, {}),
+        # A wrong AND, with the AND test emptied by the student: the original test still grades it.
+        "edited-test": _with_cells(compose_submission(A01, {**reference, **WRONG_ANSWERS["and-is-or"][0]}),
+                                   _edit_test("test-and-gate", "assert True")),
+        # Right answers, a test cell deleted: it is put back and passes.
+        "deleted-right": _with_cells(compose_submission(A01, reference), _delete("test-heaviside")),
+        # Wrong OR, its test deleted: it is put back and fails.
+        "deleted-wrong": _with_cells(compose_submission(A01, {**reference, **WRONG_ANSWERS["or-is-and"][0]}),
+                                     _delete("test-or-gate")),
+    }
+    for student, (overrides, _) in WRONG_ANSWERS.items():
+        submissions[student] = compose_submission(A01, {**reference, **overrides})
+    for student, nb in submissions.items():
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / NAME)
+    unusable = {"corrupt": "{\"cells\": [ this is not json", "empty": ""}
+    for student, text in unusable.items():
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        (folder / NAME).write_text(text)
+    renamed = course.submission_dir("renamed", A01)
+    renamed.mkdir(parents=True)
+    nbformat.write(submissions["reference"], renamed / "Copy of 01-perceptrons.ipynb")
+
+    progress = []
+    results = {r.student: r for r in course.autograde(A01, progress=progress.append)}
+    return course, results, progress
+
+
+def _points(result):
+    return {t.grade_id: t.points for t in result.tests}
+
+
+def test_reference_earns_full_marks(graded):
+    _, results, _ = graded
+    reference = results["reference"]
+    assert reference.error is None and reference.max_score == 17
+    assert reference.score == reference.max_score, grade_table([reference])
+    assert all(t.passed for t in reference.tests) and len(reference.tests) == 11
+
+
+def test_blank_release_earns_zero_on_every_exercise(graded):
+    _, results, _ = graded
+    blank = results["blank"]
+    assert blank.score == 0 and all(t.points == 0 for t in blank.tests) and len(blank.tests) == 11
+    assert all("NotImplementedError" in t.error or "NameError" in t.error for t in blank.tests)
+
+
+@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
+def test_wrong_answer_loses_exactly_its_tests_points(graded, student):
+    _, results, _ = graded
+    full = _points(results["reference"])
+    got = _points(results[student])
+    failing = WRONG_ANSWERS[student][1]
+    assert {g for g in full if got[g] != full[g]} == failing, grade_table([results["reference"], results[student]])
+    assert all(got[g] == 0 for g in failing)
+    assert results[student].score == 17 - sum(full[g] for g in failing)
+    assert all(t.error for t in results[student].tests if t.grade_id in failing), "a failed test says why"
+
+
+def test_edited_test_cell_is_graded_with_the_original(graded):
+    _, results, _ = graded
+    assert _points(results["edited-test"])["test-and-gate"] == 0
+    assert results["edited-test"].score == 16
+
+
+def test_deleted_test_cells_are_restored_and_graded(graded):
+    _, results, _ = graded
+    assert results["deleted-right"].score == 17 and len(results["deleted-right"].tests) == 11
+    assert _points(results["deleted-wrong"])["test-or-gate"] == 0 and results["deleted-wrong"].score == 16
+
+
+def test_unusable_submissions_are_reported_and_the_batch_goes_on(graded):
+    course, results, progress = graded
+    assert "invalid JSON" in results["corrupt"].error and results["corrupt"].score == 0
+    assert "empty" in results["empty"].error
+    assert "01-perceptrons.ipynb not found" in results["renamed"].error and "Copy of" in results["renamed"].error
+    assert course.errors(A01).keys() == {"corrupt", "empty", "renamed"}
+    graded_students = [s for s, r in results.items() if r.error is None]
+    assert len(graded_students) == len(results) - 3, "every other student was graded"
+    assert len(progress) == len(results) and progress[-1].startswith(f"[{len(results)}/{len(results)}]")
+
+
+def test_results_and_table_read_back_from_the_gradebook(graded):
+    course, results, _ = graded
+    again = {r.student: r for r in course.results(A01)}
+    assert again.keys() == results.keys()
+    assert again["reference"].score == 17 and again["corrupt"].error
+    table = grade_table(list(again.values()))
+    assert "reference" in table and "17/17" in table and "invalid JSON" in table
+
+
+def test_feedback_and_csv_export(graded, tmp_path):
+    course, results, _ = graded
+    feedback = course.feedback(A01)
+    students_with_feedback = {p.parts[-3] for p in feedback}
+    assert "reference" in students_with_feedback and "blank" in students_with_feedback
+    html = next(p for p in feedback if p.parts[-3] == "blank").read_text()
+    assert "test-heaviside" in html and "NotImplementedError" in html
+    csv = course.export_grades(tmp_path / "grades.csv").read_text().splitlines()
+    header = csv[0].split(",")
+    rows = {r.split(",")[header.index("student_id")]: r.split(",") for r in csv[1:]}
+    assert float(rows["reference"][header.index("score")]) == 17.0
+    assert float(rows["blank"][header.index("score")]) == 0.0

@@ -1,0 +1,133 @@
+"""Data: manifest, checksum verification, fetching from a mirror, and loaders equal to the official ones."""
+
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+
+from autograder import data
+
+
+def _small_entry():
+    return next(e for e in data.manifest() if e.path == "mnist/t10k-labels-idx1-ubyte.gz")
+
+
+def test_manifest_covers_the_three_data_sets():
+    datasets = {e.dataset for e in data.manifest()}
+    assert datasets == {"mnist", "fashion-mnist", "california-housing"}
+    assert all(len(e.sha256) == 64 and e.urls for e in data.manifest())
+
+
+def test_every_file_verifies(data_root):
+    for entry in data.manifest():
+        assert data.verify(entry, data_root) == data_root / entry.path
+
+
+def test_missing_file_is_named_with_the_fix(tmp_path):
+    with pytest.raises(data.DataError, match=r"missing: .*t10k-labels.*make data"):
+        data.verify(_small_entry(), tmp_path)
+
+
+def test_corrupt_file_is_refused(tmp_path, data_root):
+    entry = _small_entry()
+    payload = bytearray(gzip.decompress((data_root / entry.path).read_bytes()))
+    payload[-1] ^= 0xFF  # one label changed
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / entry.path).write_bytes(gzip.compress(bytes(payload)))
+    with pytest.raises(data.DataError, match=r"corrupt: .*t10k-labels-idx1-ubyte.gz.*make data"):
+        data.verify(entry, tmp_path)
+
+
+def test_truncated_gzip_is_refused(tmp_path, data_root):
+    entry = _small_entry()
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / entry.path).write_bytes((data_root / entry.path).read_bytes()[:100])
+    with pytest.raises(data.DataError, match="unreadable"):
+        data.verify(entry, tmp_path)
+
+
+def test_recompressed_copy_verifies(tmp_path, data_root):
+    # Mirrors may recompress: only the decompressed payload counts.
+    entry = _small_entry()
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / entry.path).write_bytes(gzip.compress(gzip.decompress((data_root / entry.path).read_bytes()), 1))
+    data.verify(entry, tmp_path)
+
+
+def test_fetch_from_mirror_copies_and_verifies(tmp_path, data_root):
+    target = tmp_path / "files"
+    logged = []
+    fetched = data.fetch(mirror=data_root, root=target, entries=[_small_entry()], log=logged.append)
+    assert fetched == [target / _small_entry().path] and "fetched" in logged[0]
+    data.fetch(mirror=data_root, root=target, entries=[_small_entry()], log=logged.append)
+    assert logged[1].startswith("ok"), "a valid file is kept, not copied again"
+
+
+def test_fetch_refuses_a_corrupt_mirror(tmp_path, data_root):
+    entry = _small_entry()
+    mirror = tmp_path / "mirror"
+    (mirror / "mnist").mkdir(parents=True)
+    (mirror / entry.path).write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00" * 8))
+    with pytest.raises(data.DataError, match="corrupt"):
+        data.fetch(mirror=mirror, root=tmp_path / "files", entries=[entry], log=lambda m: None)
+    with pytest.raises(data.DataError, match="not found in the mirror"):
+        data.fetch(mirror=tmp_path / "empty", root=tmp_path / "files", entries=[entry], log=lambda m: None)
+
+
+def test_read_idx_roundtrip_and_rejects_bad_headers(tmp_path):
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    path = tmp_path / "x-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"".join(d.to_bytes(4, "big") for d in images.shape)
+                                   + images.tobytes()))
+    assert np.array_equal(data.read_idx(path), images)
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"\x00\x00\x0d\x01\x00\x00\x00\x01" + b"abcd")  # float IDX: not what MNIST uses
+    with pytest.raises(data.DataError):
+        data.read_idx(bad)
+
+
+def test_mnist_matches_keras_facts(data_root):
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(data_root)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert y_train.shape == (60000,) and y_test.shape == (10000,)
+    assert x_train.dtype == y_train.dtype == np.uint8
+    assert y_train[:5].tolist() == [5, 0, 4, 1, 9]
+    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert x_train.max() == 255 and x_train.min() == 0
+
+
+def test_fashion_mnist_equals_keras_loader(data_root, tmp_path, monkeypatch):
+    (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist(data_root)
+    assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
+    assert y_train[0] == 9 and x_train.dtype == np.uint8
+    # Keras' own loader, served from a cache seeded with the same verified files.
+    cache = tmp_path / "keras" / "datasets" / "fashion-mnist"
+    shutil.copytree(data_root / "fashion-mnist", cache)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    from keras.datasets import fashion_mnist
+
+    (kx_train, ky_train), (kx_test, ky_test) = fashion_mnist.load_data()
+    for ours, theirs in [(x_train, kx_train), (y_train, ky_train), (x_test, kx_test), (y_test, ky_test)]:
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape and np.array_equal(ours, theirs)
+
+
+def test_california_housing_is_sklearns(data_root, tmp_path):
+    root = tmp_path / "files"
+    shutil.copytree(data_root / "california-housing", root / "california-housing")
+    bunch = data.fetch_california_housing(root)
+    assert bunch.data.shape == (20640, 8) and bunch.target.shape == (20640,)
+    assert bunch.feature_names == ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup",
+                                   "Latitude", "Longitude"]
+    assert np.allclose(bunch.data[0], [8.3252, 41, 6.984127, 1.02381, 322, 2.555556, 37.88, -122.23], atol=1e-5)
+    assert bunch.target[0] == pytest.approx(4.526)
+    X, y = data.fetch_california_housing(root, return_X_y=True)
+    assert np.array_equal(X, bunch.data) and np.array_equal(y, bunch.target)
+    assert data.fetch_california_housing(root, as_frame=True).frame.shape == (20640, 9)
+
+
+def test_california_housing_refuses_a_corrupt_archive(tmp_path):
+    (tmp_path / "california-housing").mkdir()
+    (tmp_path / "california-housing" / "cal_housing.tgz").write_bytes(b"not a tarball")
+    with pytest.raises(data.DataError, match="cal_housing.tgz"):
+        data.fetch_california_housing(tmp_path)

@@ -1,0 +1,36 @@
+"""The environment files agree, and CI runs exactly the README's test command."""
+
+import re
+
+import yaml
+
+from autograder import config
+
+
+def _pins(lines):
+    return dict(m.groups() for line in lines if (m := re.match(r"^\s*-?\s*([A-Za-z0-9_.-]+)==(\S+)\s*$", line)))
+
+
+def test_environment_yml_pins_equal_requirements():
+    env = yaml.safe_load((config.REPO_ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    conda_pins = _pins(pip_section)
+    locked = {k.lower(): v for k, v in _pins((config.REPO_ROOT / "requirements.txt").read_text().splitlines()).items()}
+    assert conda_pins, "environment.yml pins nothing"
+    mismatched = {name: (version, locked.get(name.lower())) for name, version in conda_pins.items()
+                  if locked.get(name.lower()) != version}
+    assert not mismatched, f"environment.yml vs requirements.txt: {mismatched}"
+    assert "python=3.11" in env["dependencies"]
+
+
+def test_required_versions_are_pinned():
+    locked = _pins((config.REPO_ROOT / "requirements.txt").read_text().splitlines())
+    assert locked["tensorflow"].startswith("2.21") and locked["keras"].startswith("3.")
+    assert locked["nbgrader"] == "0.9.6" and locked["jupyterlab"].startswith("4.6")
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (config.REPO_ROOT / "README.md").read_text()
+    ci = (config.REPO_ROOT / ".ci" / "run").read_text()
+    install = re.search(r"make install MIRROR=\S+", readme).group(0)
+    assert install in ci and "make test" in readme and "make test" in ci

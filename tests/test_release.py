@@ -1,0 +1,58 @@
+"""notebooks/ is exactly what nbgrader generates from solutions/, and leaks nothing."""
+
+import json
+
+import pytest
+
+from autograder import config
+from autograder.course import Course
+from autograder.notebooks import nbgrader_meta, read_notebook, released_notebook, source_notebook
+
+ASSIGNMENTS = config.assignments()
+LEAK_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.checks"]
+
+
+def _normalised(path):
+    # Fields that may legitimately differ between runs; nothing else may.
+    nb = json.loads(path.read_text())
+    nb["metadata"].pop("language_info", None)
+    for cell in nb["cells"]:
+        cell.pop("execution_count", None)
+        cell.pop("outputs", None)
+    return nb
+
+
+def test_there_is_an_assignment_and_each_is_released():
+    assert ASSIGNMENTS
+    for assignment in ASSIGNMENTS:
+        assert released_notebook(assignment).is_file(), f"run `make release`: {assignment} is not in notebooks/"
+    assert sorted(p.name for p in config.NOTEBOOKS_DIR.iterdir() if p.is_dir()) == ASSIGNMENTS
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_leaks_no_solution_or_hidden_test(assignment):
+    text = released_notebook(assignment).read_text()
+    for marker in LEAK_MARKERS:
+        assert marker not in text, f"{marker!r} found in the released {assignment}"
+    answers_source = [c.source for c in read_notebook(source_notebook(assignment)).cells
+                      if nbgrader_meta(c).get("solution")]
+    for cell in read_notebook(released_notebook(assignment)).cells:
+        if nbgrader_meta(cell).get("solution"):
+            assert "raise NotImplementedError()" in cell.source
+            assert cell.source not in answers_source
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_with_solutions(assignment, tmp_path):
+    Course(tmp_path / "course", release=tmp_path / "release").generate(assignment)
+    fresh = tmp_path / "release" / assignment / released_notebook(assignment).name
+    assert _normalised(fresh) == _normalised(released_notebook(assignment)), (
+        f"notebooks/{assignment} is stale or was edited by hand: run `make release` and commit the result")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_notebooks_have_no_outputs(assignment):
+    for path in (source_notebook(assignment), released_notebook(assignment)):
+        nb = read_notebook(path)
+        assert all(not c.get("outputs") and c.get("execution_count") is None
+                   for c in nb.cells if c.cell_type == "code"), f"{path} has stray outputs"
