@@ -232,3 +232,15 @@ def test_feedback_and_csv_export(graded, tmp_path):
     rows = {r.split(",")[header.index("student_id")]: r.split(",") for r in csv[1:]}
     assert float(rows["reference"][header.index("score")]) == 17.0
     assert float(rows["blank"][header.index("score")]) == 0.0
+
+
+def test_endless_loop_is_interrupted_and_the_rest_is_graded(tmp_path):
+    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db", timeout=3)
+    answers = {**solution_answers(A01), "ex1-threshold-unit": "while True:\n    pass"}
+    folder = course.submission_dir("looper", A01)
+    folder.mkdir(parents=True)
+    nbformat.write(compose_submission(A01, answers), folder / NAME)
+    [result] = course.autograde(A01, progress=lambda message: None)
+    points = _points(result)
+    assert result.error is None and points["test-heaviside"] == points["test-threshold-unit"] == 0
+    assert result.score == 15, "everything after the interrupted cell is still graded"
