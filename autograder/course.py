@@ -7,6 +7,7 @@ Layout of a course folder (git-ignored; ``COURSE_DIR``, default ./course)::
     submitted/<student>/<assignment>/  what students handed in
     autograded/... feedback/...        nbgrader's outputs
     errors/<assignment>.json           submissions that could not be graded, and why
+    logs/<assignment>/<student>.log    what the student's kernel wrote to stderr while graded
 
 Each student is autograded on their own, so one unusable submission is recorded as an error
 and never stops the batch.
@@ -14,6 +15,7 @@ and never stops the batch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -106,7 +108,8 @@ class Course:
             start = time.monotonic()
             try:
                 self._check_submission(student, assignment, expected)
-                outcome = api.autograde(assignment, student, force=True, create=True)
+                with _stderr_to(self.root / "logs" / assignment / f"{student}.log"):
+                    outcome = api.autograde(assignment, student, force=True, create=True)
                 if not outcome["success"]:
                     raise SubmissionError(_failure_message(outcome))
                 result = self.result(assignment, student)
@@ -205,6 +208,23 @@ class Course:
         with Gradebook(self.db_url) as gb:
             CsvExportPlugin(to=str(destination)).export(gb)
         return destination
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send file descriptor 2 (inherited by the grading kernel) to *path*: TensorFlow's start-up
+    notices and the student's stray output belong in a log, not in the instructor's terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "wb") as log:
+            os.dup2(log.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 _GENERIC = ("Please see the", "There was an error processing", "NbGraderException")

@@ -1,7 +1,10 @@
 """Data: manifest, checksum verification, fetching from a mirror, and loaders equal to the official ones."""
 
 import gzip
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -97,18 +100,22 @@ def test_mnist_matches_keras_facts(data_root):
     assert x_train.max() == 255 and x_train.min() == 0
 
 
-def test_fashion_mnist_equals_keras_loader(data_root, tmp_path, monkeypatch):
+def test_fashion_mnist_equals_keras_loader(data_root, tmp_path):
     (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist(data_root)
     assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
     assert y_train[0] == 9 and x_train.dtype == np.uint8
-    # Keras' own loader, served from a cache seeded with the same verified files.
-    cache = tmp_path / "keras" / "datasets" / "fashion-mnist"
-    shutil.copytree(data_root / "fashion-mnist", cache)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    from keras.datasets import fashion_mnist
-
-    (kx_train, ky_train), (kx_test, ky_test) = fashion_mnist.load_data()
-    for ours, theirs in [(x_train, kx_train), (y_train, ky_train), (x_test, kx_test), (y_test, ky_test)]:
+    # Keras' own loader, served from a cache seeded with the same verified files. Keras reads
+    # KERAS_HOME once, at import, so it runs in a fresh interpreter.
+    shutil.copytree(data_root / "fashion-mnist", tmp_path / "keras" / "datasets" / "fashion-mnist")
+    out = tmp_path / "keras.npz"
+    code = ("import numpy as np; from keras.datasets import fashion_mnist; "
+            "(a, b), (c, d) = fashion_mnist.load_data(); np.savez(r'%s', a=a, b=b, c=c, d=d)" % out)
+    env = {**os.environ, "KERAS_HOME": str(tmp_path / "keras"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    keras_arrays = np.load(out)
+    for ours, name in [(x_train, "a"), (y_train, "b"), (x_test, "c"), (y_test, "d")]:
+        theirs = keras_arrays[name]
         assert ours.dtype == theirs.dtype and ours.shape == theirs.shape and np.array_equal(ours, theirs)
 
 

@@ -1,0 +1,130 @@
+"""Measure, over several seeds, every quantity a hidden test puts a threshold on.
+
+    .venv/bin/python scripts/calibrate.py [ASSIGNMENT ...] [--seeds N]
+
+For Keras assignments the solution notebook's own code cells run (test cells skipped) once per
+seed, so the numbers are those of the exact recipe students are given. The backend is reseeded
+before every answer cell (demo cells in the notebooks reseed on their own, which would otherwise
+give later exercises the same seed every run). Results go to docs/calibration.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from autograder.notebooks import nbgrader_meta, read_notebook, solution_answers, source_notebook  # noqa: E402
+
+
+def run_notebook(assignment: str, seed: int) -> dict:
+    """Execute the reference notebook's code cells in one namespace; return the namespace."""
+    answers = solution_answers(assignment)
+    namespace = {"display": lambda *args: None}
+    for index, cell in enumerate(c for c in read_notebook(source_notebook(assignment)).cells if c.cell_type == "code"):
+        meta = nbgrader_meta(cell)
+        if meta.get("grade"):
+            continue
+        if meta.get("grade_id") in answers:
+            namespace["keras"].utils.set_random_seed(1000 * seed + index)
+        exec(answers.get(meta.get("grade_id"), cell.source), namespace)
+    return namespace
+
+
+def a01(seeds: int) -> None:
+    from sklearn.linear_model import Perceptron
+
+    from autograder.checks import perceptrons as check
+
+    namespace = {"np": np}
+    exec(solution_answers("01-perceptrons")["ex3-perceptron-rule"], namespace)
+    train = namespace["train_perceptron"]
+    for rate in (0.1, 0.5, 1.0, 2.0):
+        epochs = {g: len(train(*check.truth_table(g), learning_rate=rate, max_epochs=100)[2]) for g in ("AND", "OR", "NAND")}
+        print(f"  epochs to converge, learning_rate={rate}: {epochs} (limit {check.MAX_EPOCHS_AND_OR})")
+    xor = train(*check.truth_table("XOR"), learning_rate=1.0, max_epochs=1000)[2]
+    print(f"  XOR, fewest mistakes in 1000 epochs: {min(xor)}")
+    X, y = check.iris_petals_setosa()
+    scores = [Perceptron(random_state=s).fit(X, y).score(X, y) for s in range(seeds)]
+    print(f"  iris accuracy, random_state 0..{seeds - 1}: min {min(scores):.3f} max {max(scores):.3f}"
+          f" (threshold {check.IRIS_MIN_ACCURACY})")
+
+
+def a02(ns: dict) -> dict:
+    from sklearn.linear_model import LinearRegression
+
+    from autograder.checks import keras_models as km
+    from autograder.checks import linear_regression as check
+
+    X, y = check.line_data()
+    intercept, slope = check.closed_form(X, y)
+    w, b = km.single_dense(ns["line_model"], 1).get_weights()
+    X_train, X_test, y_train, y_test = check.diabetes_split()
+    mse = np.mean((km.predict(ns["diabetes_model"], X_test)[:, 0] - y_test) ** 2)
+    reference = np.mean((LinearRegression().fit(X_train, y_train).predict(X_test) - y_test) ** 2)
+    return {
+        f"|slope error| (<= {check.WEIGHT_TOLERANCE})": abs(float(w.ravel()[0]) - slope),
+        f"|intercept error| (<= {check.WEIGHT_TOLERANCE})": abs(float(b[0]) - intercept),
+        f"line loss / optimum (<= {check.LINE_LOSS_RATIO})": ns["line_history"].history["loss"][-1] / check.least_squares_mse(X, y),
+        f"diabetes test MSE / least squares (<= {check.DIABETES_MSE_RATIO})": mse / reference,
+    }
+
+
+def a02_learning_rates() -> None:
+    from autograder.checks import linear_regression as check
+
+    X, y = check.line_data()
+    optimum = check.least_squares_mse(X, y)
+    for rate in (0.005, 0.02, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6):
+        ratios = [check.train_full_batch(rate, seed)[-1] / optimum for seed in range(3)]
+        print(f"  full-batch lr {rate}: final loss / optimum over seeds 0-2: {[f'{r:.3g}' for r in ratios]}")
+
+
+def a03(ns: dict) -> dict:
+    from autograder.checks import keras_models as km
+    from autograder.checks import logistic_regression as check
+
+    _, X_test, _, y_test = check.cancer_split()
+    _, Xi_test, _, yi_test = check.iris_split()
+    accuracy = lambda model, X, y: float(np.mean((km.predict(model, X)[:, 0] >= 0.5) == y))  # noqa: E731
+    return {
+        f"cancer accuracy (>= {check.CANCER_MIN_ACCURACY})": accuracy(ns["cancer_model"], X_test, y_test),
+        f"two-feature accuracy (>= {check.TWO_FEATURE_MIN_ACCURACY})": accuracy(ns["two_feature_model"], X_test[:, [0, 1]], y_test),
+        f"iris sparse accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(km.predict(ns["softmax_sparse"], Xi_test).argmax(1) == yi_test)),
+        f"iris one-hot accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(km.predict(ns["softmax_onehot"], Xi_test).argmax(1) == yi_test)),
+    }
+
+
+KERAS_METRICS = {"02-linear-regression": a02, "03-logistic-regression": a03}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("assignments", nargs="*", default=["01-perceptrons", *KERAS_METRICS])
+    parser.add_argument("--seeds", type=int, default=10)
+    args = parser.parse_args()
+    for assignment in args.assignments:
+        print(f"\n{assignment}")
+        if assignment == "01-perceptrons":
+            a01(args.seeds)
+            continue
+        if assignment == "02-linear-regression":
+            a02_learning_rates()
+        rows, seconds = [], []
+        for seed in range(args.seeds):
+            start = time.perf_counter()
+            rows.append(KERAS_METRICS[assignment](run_notebook(assignment, seed)))
+            seconds.append(time.perf_counter() - start)
+        for name in rows[0]:
+            values = [row[name] for row in rows]
+            print(f"  {name}: min {min(values):.3f}  mean {np.mean(values):.3f}  max {max(values):.3f}")
+        print(f"  notebook seconds per seed: min {min(seconds):.1f} max {max(seconds):.1f}")
+
+
+if __name__ == "__main__":
+    main()
