@@ -1,4 +1,4 @@
-"""Time every solution notebook and the grading of its reference submission.
+"""Time every solution notebook, report its headline result, and time the grading of its reference.
 
     make benchmark            (or: .venv/bin/python scripts/benchmark.py [ASSIGNMENT ...])
 
@@ -22,12 +22,26 @@ from autograder.course import Course
 from autograder.notebooks import compose_submission, solution_answers, source_notebook
 
 
-def run_solution(assignment: str) -> float:
+# The number each solution notebook is judged by, read from its kernel after it ran.
+HEADLINE = {
+    "01-perceptrons": ("iris accuracy", "per_clf.score(X_petal, y_setosa)"),
+    "02-linear-regression": ("diabetes test RMSE", "float(np.sqrt(np.mean((diabetes_model(X_test)[:, 0] - y_test) ** 2)))"),
+    "03-logistic-regression": ("cancer test accuracy", "float(np.mean(predict_labels(cancer_model, X_test) == y_test))"),
+    "04-mnist": ("MNIST test accuracy", "test_accuracy"),
+    "05-fashion-mnist": ("Fashion-MNIST test accuracy", "test_accuracy"),
+}
+
+
+def run_solution(assignment: str) -> tuple[float, str]:
     nb = nbformat.read(source_notebook(assignment), as_version=4)
+    label, expression = HEADLINE.get(assignment, ("", "''"))
+    nb.cells.append(nbformat.v4.new_code_cell(f"print('HEADLINE', round(float({expression}), 4))" if label else ""))
     with tempfile.TemporaryDirectory() as tmp:  # notebooks may write files (models, logs)
         start = time.perf_counter()
         NotebookClient(nb, timeout=config.cell_timeout(), kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    return seconds, f"{label} {printed.split()[-1]}" if "HEADLINE" in printed else "-"
 
 
 def grade_reference(assignment: str) -> tuple[float, str]:
@@ -44,12 +58,12 @@ def grade_reference(assignment: str) -> tuple[float, str]:
 
 def main(assignments: list[str]) -> None:
     print(f"machine: {os.cpu_count()} cores\n")
-    print("| assignment | solution notebook (s) | autograde reference (s) | reference score |")
-    print("|---|---:|---:|---:|")
+    print("| assignment | solution notebook (s) | headline result | autograde reference (s) | reference score |")
+    print("|---|---:|---|---:|---:|")
     for assignment in assignments or config.assignments():
-        solution_seconds = run_solution(assignment)
+        solution_seconds, headline = run_solution(assignment)
         grade_seconds, score = grade_reference(assignment)
-        print(f"| {assignment} | {solution_seconds:.1f} | {grade_seconds:.1f} | {score} |", flush=True)
+        print(f"| {assignment} | {solution_seconds:.1f} | {headline} | {grade_seconds:.1f} | {score} |", flush=True)
 
 
 if __name__ == "__main__":

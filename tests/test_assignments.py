@@ -1,9 +1,11 @@
-"""Assignments 02 and 03 graded end to end through nbgrader.
+"""Assignments 02 to 05 graded end to end through nbgrader.
 
 For each: the reference earns full marks, the blank release earns nothing, and two complementary
 wrong submissions together fail every test, each losing exactly the points of the tests its
 mistakes belong to (the in-process tests in tests/checks/ show each check rejecting more kinds
-of mistake). Assignment 01 has its own, finer-grained suite in test_course.py.
+of mistake). For 04 and 05 the wrong submissions include the tampering the image-classifier
+checks exist to defeat: a hard-coded history, an overwritten test set, a monkeypatched
+Model.evaluate / Model.predict. Assignment 01 has its own, finer suite in test_course.py.
 """
 
 import nbformat
@@ -13,13 +15,24 @@ from autograder.course import Course, grade_table
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
 
-def _replace(assignment, cell, old, new):
+def _replace(assignment, cell, old, new, *more):
+    """The reference answer of *cell* with each (old, new) pair replaced."""
     code = solution_answers(assignment)[cell]
-    assert old in code, f"{old!r} not in the reference answer of {cell}: update this test"
-    return {cell: code.replace(old, new)}
+    pairs = [(old, new), *zip(more[::2], more[1::2])]
+    for before, after in pairs:
+        assert before in code, f"{before!r} not in the reference answer of {cell}: update this test"
+        code = code.replace(before, after)
+    return {cell: code}
 
 
-A02, A03 = "02-linear-regression", "03-logistic-regression"
+A02, A03, A04, A05 = "02-linear-regression", "03-logistic-regression", "04-mnist", "05-fashion-mnist"
+
+UNTRAINED_MNIST = """
+mnist_model = build_mlp()
+mnist_model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+mnist_history = type("History", (), {"history": {"loss": [0.01] * 12, "accuracy": [0.999] * 12,
+                                                 "val_loss": [0.05] * 12, "val_accuracy": [0.985] * 12}})()
+"""
 
 # assignment -> student -> (answer cells changed from the reference, tests that must fail)
 WRONG = {
@@ -51,10 +64,58 @@ WRONG = {
                        'keras.layers.Dense(3, activation="sigmoid")'),
         }, {"test-predict-labels", "test-softmax-sparse"}),
     },
+    A04: {
+        # An untrained model behind a hand-typed history (and one-hot labels with 11 classes).
+        "hard-coded-history": ({
+            "mnist-ex3-onehot": solution_answers(A04)["mnist-ex3-onehot"].replace("y_train, 10)", "y_train, 11)"),
+            "mnist-ex4-train": UNTRAINED_MNIST,
+        }, {"test-mnist-onehot", "test-mnist-model", "test-mnist-results"}),
+        # Overwrites the test labels with the model's own predictions, so evaluate() says 100 %.
+        "overwrites-test-set": ({
+            **_replace(A04, "mnist-ex2-build", "Dense(300,", "Dense(256,"),
+            "mnist-ex4-train": UNTRAINED_MNIST,
+            "mnist-ex5-evaluate": "y_pred = mnist_model.predict(X_test, verbose=0).argmax(axis=1)\n"
+                                  "y_test = y_pred\n"
+                                  "y_test_onehot = keras.utils.to_categorical(y_pred, 10)\n"
+                                  "test_loss, test_accuracy = mnist_model.evaluate(X_test, y_test_onehot, verbose=0)",
+        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results"}),
+        # Monkeypatches Model.evaluate and Model.predict to report the true labels.
+        "patches-keras": ({
+            "mnist-ex4-train": UNTRAINED_MNIST + "_truth = keras.utils.to_categorical(y_test, 10)\n"
+                               "keras.Model.evaluate = lambda self, *args, **kwargs: [0.02, 0.99]\n"
+                               "keras.Model.predict = lambda self, X, *args, **kwargs: _truth[: len(X)]\n",
+        }, {"test-mnist-model", "test-mnist-results"}),
+        # Early stopping watched test images: trains well, but the split is wrong.
+        "valid-from-test": (_replace(A04, "mnist-ex1-split", "X_train_full[-5000:] / np.float32(255)",
+                                     "X_test_raw[:5000] / np.float32(255)",
+                                     "y_train_full[-5000:]", "y_test[:5000]"), {"test-mnist-split"}),
+    },
+    A05: {
+        "hard-coded-history": ({
+            **_replace(A05, "fashion-ex2-build", "        keras.layers.Dropout(dropout_rate),\n", ""),
+            "fashion-ex3-train": "fashion_model = build_fashion_mlp()\n"
+                                 "fashion_model.compile(optimizer='adam', loss='sparse_categorical_crossentropy',"
+                                 " metrics=['accuracy'])\n"
+                                 "_fake = {'loss': [0.1], 'accuracy': [0.97], 'val_loss': [0.2], 'val_accuracy': [0.93]}\n"
+                                 "history_1 = type('H', (), {'history': {k: v * 20 for k, v in _fake.items()}})()\n"
+                                 "history_2 = type('H', (), {'history': {k: v * 10 for k, v in _fake.items()}})()\n",
+        }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results"}),
+        # Validation taken from the test set, and only the second fit really run, on a fresh model.
+        "rebuilt-between-fits": ({
+            **_replace(A05, "fashion-ex1-split", "X_train_full[-5000:] / np.float32(255)",
+                       "X_test_raw[:5000] / np.float32(255)", "y_train_full[-5000:]", "y_test[:5000]"),
+            **_replace(A05, "fashion-ex3-train",
+                       "history_1 = fashion_model.fit(X_train, y_train, epochs=20,",
+                       "history_1 = type('H', (), {'history': {'loss': [0.3] * 20}})()\n"
+                       "fashion_model = build_fashion_mlp()\n"
+                       "fashion_model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n"
+                       "_unused = dict(epochs=20,"),
+        }, {"test-fashion-split", "test-fashion-model"}),
+    },
 }
 
 
-@pytest.fixture(scope="module", params=[A02, A03])
+@pytest.fixture(scope="module", params=[A02, A03, A04, A05])
 def graded(request, tmp_path_factory):
     assignment = request.param
     root = tmp_path_factory.mktemp(assignment)
