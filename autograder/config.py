@@ -8,6 +8,7 @@ COURSE_DB_URL       gradebook database URL (default: SQLite inside COURSE_DIR)
 COURSE_DATA_DIR     verified data files filled by ``make data``
 COURSE_DATA_MIRROR  folder holding a copy of the data sets (offline machines)
 COURSE_CELL_TIMEOUT seconds one notebook cell may run while grading (training cells are slow)
+COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ SOLUTIONS_DIR = REPO_ROOT / "solutions"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 SAMPLES_DIR = REPO_ROOT / "samples"
 DATA_MANIFEST = REPO_ROOT / "data" / "manifest.json"
+
+# Where students open the released notebooks from: the one place the repository is named.
+GITHUB_REPOSITORY = os.environ.get("COURSE_GITHUB_REPOSITORY", "ann-keras-course/ann-keras-notebooks")
+GITHUB_BRANCH = "main"
 
 # Long enough for a Keras training cell on 2 CPU cores, short enough that an endless loop
 # costs a student minutes, not the batch hours.
@@ -49,6 +54,11 @@ def db_url(root: Path) -> str:
     return os.environ.get("COURSE_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
 
 
+def colab_url(assignment: str, notebook: str, repository: str = GITHUB_REPOSITORY, branch: str = GITHUB_BRANCH) -> str:
+    """Colab's address for a released notebook of this repository."""
+    return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{assignment}/{notebook}"
+
+
 def assignments() -> list[str]:
     """Assignment ids, in course order: one folder each under solutions/."""
     return sorted(p.name for p in SOLUTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -71,7 +81,12 @@ def nbgrader_config(
     root = Path(root or course_dir()).resolve()
     # Source and release are reached as root/../solutions etc., which needs root to exist.
     root.mkdir(parents=True, exist_ok=True)
+    from nbgrader.converters import GenerateAssignment
+
+    from .preprocessors import ColabBadge
+
     c = Config()
+    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(), ColabBadge]
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = os.path.relpath(source, root)
     c.CourseDirectory.release_directory = os.path.relpath(release, root)

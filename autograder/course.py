@@ -7,6 +7,7 @@ Layout of a course folder (git-ignored; ``COURSE_DIR``, default ./course)::
     submitted/<student>/<assignment>/  what students handed in
     autograded/... feedback/...        nbgrader's outputs
     errors/<assignment>.json           submissions that could not be graded, and why
+    originals/<student>/<assignment>/  files as handed in, where grading had to rename or repair them
     logs/<assignment>/<student>.log    what the student's kernel wrote to stderr while graded
 
 Each student is autograded on their own, so one unusable submission is recorded as an error
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -25,12 +27,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from . import config
-from .notebooks import SubmissionError, nbgrader_meta, read_notebook, source_notebook
+from . import colab
+from .notebooks import SubmissionError, nbgrader_meta, read_notebook, solution_answers, source_notebook
 
 
 # nbgrader 0.9's gradebook trips SQLAlchemy 2 autoflush warnings that say nothing to a grader.
@@ -63,6 +67,7 @@ class StudentResult:
     tests: list[TestResult] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -106,8 +111,9 @@ class Course:
         results, api = [], self.api()
         for number, student in enumerate(students, 1):
             start = time.monotonic()
+            notes: list[str] = []
             try:
-                self._check_submission(student, assignment, expected)
+                notes = self._prepare_submission(student, assignment, expected)
                 with _stderr_to(self.root / "logs" / assignment / f"{student}.log"):
                     outcome = api.autograde(assignment, student, force=True, create=True)
                 if not outcome["success"]:
@@ -116,23 +122,50 @@ class Course:
             except SubmissionError as exc:
                 result = StudentResult(student, assignment, max_score=self.max_score(assignment), error=str(exc))
             result.seconds = round(time.monotonic() - start, 1)
+            result.notes = notes
             results.append(result)
             status = f"ERROR {result.error}" if result.error else f"{result.score:g}/{result.max_score:g}"
             progress(f"[{number}/{len(students)}] {assignment} {student}: {status} ({result.seconds:.0f} s)")
         self._write_errors(assignment, results)
         return results
 
-    def _check_submission(self, student: str, assignment: str, expected: str) -> None:
+    def _prepare_submission(self, student: str, assignment: str, expected: str) -> list[str]:
+        """Make the submission gradable: accept any file name, restore metadata Colab dropped.
+
+        The file as handed in is kept under originals/ whenever it is changed. Returns notes for
+        the grade report; raises SubmissionError for a file that cannot be graded.
+        """
         folder = self.submission_dir(student, assignment)
         notebook = folder / expected
+        notes = []
         if not notebook.exists():
-            found = sorted(p.name for p in folder.glob("*.ipynb"))
-            raise SubmissionError(
-                f"{expected} not found in the submission" + (f" (found {', '.join(found)})" if found else ""))
+            found = sorted(p for p in folder.glob("*.ipynb"))
+            if len(found) != 1:
+                raise SubmissionError(f"{expected} not found in the submission"
+                                      + (f" (found {', '.join(p.name for p in found)})" if found else ""))
+            self._keep_original(student, assignment, found[0])
+            found[0].rename(notebook)
+            notes.append(f"graded {found[0].name!r} as {expected}")
         try:
-            read_notebook(notebook)
+            nb = read_notebook(notebook)
         except SubmissionError as exc:  # name the file as the student knows it, not our folder
             raise SubmissionError(str(exc).replace(str(notebook), expected)) from None
+        release = read_notebook(self.release_dir / assignment / expected)
+        if colab.missing_ids(nb, release):
+            repaired, restored, unmatched = colab.restore_metadata(nb, release, solution_answers(assignment))
+            if restored:
+                self._keep_original(student, assignment, notebook)
+                nbformat.write(repaired, notebook)
+                notes.append(f"restored nbgrader metadata of {len(restored)} cells (Colab drops it)")
+            if unmatched:
+                notes.append(f"cells not found in the submission: {', '.join(unmatched)}")
+        return notes
+
+    def _keep_original(self, student: str, assignment: str, path: Path) -> None:
+        keep = self.root / "originals" / student / assignment / path.name
+        if not keep.exists():
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, keep)
 
     def _write_errors(self, assignment: str, results: list[StudentResult]) -> None:
         errors = {r.student: r.error for r in results if r.error}
@@ -253,7 +286,7 @@ def grade_table(results: list[StudentResult]) -> str:
     for r in results:
         points = {t.grade_id: f"{t.points:g}/{t.max_points:g}" for t in r.tests}
         rows.append([r.student, *[points.get(t, "-") for t in test_ids], f"{r.score:g}/{r.max_score:g}",
-                     (r.error or "")[:70]])
+                     (r.error or "; ".join(r.notes))[:70]])
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])

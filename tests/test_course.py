@@ -148,9 +148,11 @@ def graded(tmp_path_factory):
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         (folder / NAME).write_text(text)
-    renamed = course.submission_dir("renamed", A01)
-    renamed.mkdir(parents=True)
-    nbformat.write(submissions["reference"], renamed / "Copy of 01-perceptrons.ipynb")
+    # Two notebooks, neither with the released name: which one to grade is the instructor's call.
+    ambiguous = course.submission_dir("ambiguous", A01)
+    ambiguous.mkdir(parents=True)
+    for name in ("Copy of 01-perceptrons.ipynb", "Untitled.ipynb"):
+        nbformat.write(submissions["reference"], ambiguous / name)
 
     progress = []
     results = {r.student: r for r in course.autograde(A01, progress=progress.append)}
@@ -204,8 +206,8 @@ def test_unusable_submissions_are_reported_and_the_batch_goes_on(graded):
     course, results, progress = graded
     assert "invalid JSON" in results["corrupt"].error and results["corrupt"].score == 0
     assert "empty" in results["empty"].error
-    assert "01-perceptrons.ipynb not found" in results["renamed"].error and "Copy of" in results["renamed"].error
-    assert course.errors(A01).keys() == {"corrupt", "empty", "renamed"}
+    assert "01-perceptrons.ipynb not found" in results["ambiguous"].error and "Untitled" in results["ambiguous"].error
+    assert course.errors(A01).keys() == {"corrupt", "empty", "ambiguous"}
     graded_students = [s for s, r in results.items() if r.error is None]
     assert len(graded_students) == len(results) - 3, "every other student was graded"
     assert len(progress) == len(results) and progress[-1].startswith(f"[{len(results)}/{len(results)}]")

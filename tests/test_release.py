@@ -56,3 +56,11 @@ def test_committed_notebooks_have_no_outputs(assignment):
         nb = read_notebook(path)
         assert all(not c.get("outputs") and c.get("execution_count") is None
                    for c in nb.cells if c.cell_type == "code"), f"{path} has stray outputs"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_colab_links_come_from_the_one_configured_repository(assignment):
+    url = config.colab_url(assignment, released_notebook(assignment).name)
+    first = read_notebook(released_notebook(assignment)).cells[0]
+    assert url in first.source and "Open In Colab" in first.source, "the release starts with its Colab badge"
+    assert url in (config.REPO_ROOT / "README.md").read_text(), f"README lacks the Colab link {url}"

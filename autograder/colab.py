@@ -1,0 +1,75 @@
+"""Make a notebook that went through Google Colab gradable again.
+
+Colab adds metadata of its own (harmless) but may drop nbgrader's cell metadata, without which
+nbgrader cannot tell test cells from the student's code and fails on the notebook. This puts it
+back by matching the submission's cells to the released notebook:
+
+1. cells whose text equals a released cell's text (instructions, locked code, test cells, answer
+   cells left untouched) take that cell's metadata;
+2. each answer cell still unmatched goes to the student's code cell, between the same matched
+   neighbours, that is most like the reference answer (students add scratch cells, too).
+
+What cannot be matched is reported; nbgrader then re-adds missing test cells itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+
+from nbformat import NotebookNode
+
+from .notebooks import nbgrader_meta
+
+
+def _key(cell) -> tuple[str, str]:
+    source = "".join(cell.source) if isinstance(cell.source, list) else cell.source
+    return cell.cell_type, "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def missing_ids(nb: NotebookNode, release: NotebookNode) -> list[str]:
+    present = {nbgrader_meta(c).get("grade_id") for c in nb.cells}
+    return [m["grade_id"] for m in map(nbgrader_meta, release.cells) if m.get("grade_id") and m["grade_id"] not in present]
+
+
+def restore_metadata(nb: NotebookNode, release: NotebookNode, answers: dict[str, str]) -> tuple[NotebookNode, list[str], list[str]]:
+    """Return (notebook with nbgrader metadata restored, grade ids restored, grade ids not found)."""
+    nb = copy.deepcopy(nb)
+    missing = set(missing_ids(nb, release))
+    if not missing:
+        return nb, [], []
+    released = [c for c in release.cells if nbgrader_meta(c).get("grade_id")]
+    by_id = {nbgrader_meta(c)["grade_id"]: c for c in released}
+    restored: list[str] = []
+
+    def attach(cell, grade_id):
+        cell.metadata["nbgrader"] = copy.deepcopy(by_id[grade_id].metadata["nbgrader"])
+        missing.discard(grade_id)
+        restored.append(grade_id)
+
+    # 1. Exact text matches, in order.
+    waiting: dict[tuple[str, str], list[str]] = {}
+    for cell in released:
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        if grade_id in missing:
+            waiting.setdefault(_key(cell), []).append(grade_id)
+    for cell in nb.cells:
+        if not nbgrader_meta(cell) and waiting.get(_key(cell)):
+            attach(cell, waiting[_key(cell)].pop(0))
+
+    # 2. Edited answer cells, between the neighbours that did match.
+    position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id")}
+    order = [nbgrader_meta(c)["grade_id"] for c in released]
+    for index, grade_id in enumerate(order):
+        if grade_id not in missing or not nbgrader_meta(by_id[grade_id]).get("solution"):
+            continue
+        before = max((position[g] for g in order[:index] if g in position), default=-1)
+        after = min((position[g] for g in order[index + 1:] if g in position), default=len(nb.cells))
+        candidates = [i for i in range(before + 1, after) if nb.cells[i].cell_type == "code" and not nbgrader_meta(nb.cells[i])]
+        if not candidates:
+            continue
+        reference = answers.get(grade_id, by_id[grade_id].source)
+        best = max(candidates, key=lambda i: (difflib.SequenceMatcher(None, nb.cells[i].source, reference).ratio(), i))
+        attach(nb.cells[best], grade_id)
+        position[grade_id] = best
+    return nb, restored, [g for g in order if g in missing]
