@@ -121,6 +121,9 @@ class Course:
                 result = self.result(assignment, student)
             except SubmissionError as exc:
                 result = StudentResult(student, assignment, max_score=self.max_score(assignment), error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
+                result = StudentResult(student, assignment, max_score=self.max_score(assignment),
+                                       error=f"could not be graded ({type(exc).__name__}: {exc}); see logs/")
             result.seconds = round(time.monotonic() - start, 1)
             result.notes = notes
             results.append(result)

@@ -49,4 +49,6 @@ def as_json(result: StudentResult) -> dict:
              **({"error": t.error} if t.error else {})}
             for t in result.tests
         ],
+        # What grading had to repair (a Colab-stripped notebook, for instance), when anything.
+        **({"notes": result.notes} if result.notes else {}),
     }

@@ -137,3 +137,16 @@ def test_identify_assignment_without_metadata_or_telling_name():
 
     stripped = colab_saved(compose_submission(A03, {}), strip_nbgrader=True)
     assert identify_assignment(stripped, "Untitled0.ipynb") == A03
+
+
+def test_single_file_grading_reports_the_repair(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "Untitled3.ipynb"
+    nbformat.write(colab_saved(compose_submission(A01, solution_answers(A01)), strip_nbgrader=True), path)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--json"], capture_output=True,
+                          text=True, cwd=config.REPO_ROOT, timeout=600)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["assignment"] == A01 and report["score"] == 17
+    assert any("restored nbgrader metadata" in note for note in report["notes"])

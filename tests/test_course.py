@@ -246,3 +246,23 @@ def test_endless_loop_is_interrupted_and_the_rest_is_graded(tmp_path):
     points = _points(result)
     assert result.error is None and points["test-heaviside"] == points["test-threshold-unit"] == 0
     assert result.score == 15, "everything after the interrupted cell is still graded"
+
+
+def test_an_unexpected_failure_for_one_student_does_not_stop_the_batch(tmp_path, monkeypatch):
+    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
+    for student in ("first", "second"):
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        nbformat.write(compose_submission(A01, solution_answers(A01)), folder / NAME)
+    prepare = Course._prepare_submission
+
+    def broken_for_first(self, student, assignment, expected):
+        if student == "first":
+            raise KeyError("something nobody foresaw")
+        return prepare(self, student, assignment, expected)
+
+    monkeypatch.setattr(Course, "_prepare_submission", broken_for_first)
+    results = {r.student: r for r in course.autograde(A01, progress=lambda message: None)}
+    assert "KeyError" in results["first"].error and results["first"].score == 0
+    assert results["second"].error is None and results["second"].score == 17
+    assert course.errors(A01).keys() == {"first"}
