@@ -29,6 +29,7 @@ HEADLINE = {
     "03-logistic-regression": ("cancer test accuracy", "float(np.mean(predict_labels(cancer_model, X_test) == y_test))"),
     "04-mnist": ("MNIST test accuracy", "test_accuracy"),
     "05-fashion-mnist": ("Fashion-MNIST test accuracy", "test_accuracy"),
+    "06-california-housing": ("California test RMSE", "test_rmse"),
 }
 
 

@@ -25,7 +25,7 @@ from autograder.notebooks import nbgrader_meta, read_notebook, solution_answers,
 def run_notebook(assignment: str, seed: int) -> dict:
     """Execute the reference notebook's code cells in one namespace; return the namespace."""
     answers = solution_answers(assignment)
-    namespace = {"display": lambda *args: None}
+    namespace = {"display": lambda *args: None, "_seed": seed}
     for index, cell in enumerate(c for c in read_notebook(source_notebook(assignment)).cells if c.cell_type == "code"):
         meta = nbgrader_meta(cell)
         if meta.get("grade"):
@@ -126,7 +126,30 @@ def a05(ns: dict) -> dict:
             _image_accuracy("fashion_mnist", ns["fashion_model"])}
 
 
-KERAS_METRICS = {"02-linear-regression": a02, "03-logistic-regression": a03, "04-mnist": a04, "05-fashion-mnist": a05}
+def a06(ns: dict) -> dict:
+    from sklearn.base import clone
+
+    from autograder.checks import regression_mlps as check
+    from autograder.checks.keras_models import predict
+
+    (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = check.california_split()
+    # The baseline's only randomness is MLPRegressor's random_state: vary it with the seed.
+    baseline = clone(ns["baseline"]).set_params(mlpregressor__random_state=int(ns["_seed"]))
+    baseline.fit(X_train, y_train)
+    subclassed = np.asarray(
+        ns["subclassed_model"]((X_train[:500, :5].astype("float32"), X_train[:500, 2:].astype("float32")), training=False))
+    return {
+        f"MLPRegressor validation RMSE (<= {check.MAX_BASELINE_VALID_RMSE})": check.rmse(y_valid, baseline.predict(X_valid)),
+        f"Sequential test RMSE (<= {check.MAX_TEST_RMSE})": check.rmse(y_test, predict(ns["model"], X_test)),
+        "Sequential best validation RMSE": min(ns["history"].history["val_root_mean_squared_error"]),
+        "epochs run (early stopping)": float(len(ns["history"].history["loss"])),
+        "subclassed model RMSE on 500 training rows / std(y) (< 0.8)":
+            check.rmse(y_train[:500], subclassed) / float(np.std(y_train)),
+    }
+
+
+KERAS_METRICS = {"02-linear-regression": a02, "03-logistic-regression": a03, "04-mnist": a04, "05-fashion-mnist": a05,
+                 "06-california-housing": a06}
 
 
 def main() -> None:

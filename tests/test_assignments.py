@@ -1,11 +1,12 @@
-"""Assignments 02 to 05 graded end to end through nbgrader.
+"""Assignments 02 to 06 graded end to end through nbgrader.
 
 For each: the reference earns full marks, the blank release earns nothing, and two complementary
 wrong submissions together fail every test, each losing exactly the points of the tests its
 mistakes belong to (the in-process tests in tests/checks/ show each check rejecting more kinds
 of mistake). For 04 and 05 the wrong submissions include the tampering the image-classifier
 checks exist to defeat: a hard-coded history, an overwritten test set, a monkeypatched
-Model.evaluate / Model.predict. Assignment 01 has its own, finer suite in test_course.py.
+Model.evaluate / Model.predict; for 06 a one-epoch model behind a doctored history and a hand-typed
+test RMSE. Assignment 01 has its own, finer suite in test_course.py.
 """
 
 import nbformat
@@ -26,6 +27,7 @@ def _replace(assignment, cell, old, new, *more):
 
 
 A02, A03, A04, A05 = "02-linear-regression", "03-logistic-regression", "04-mnist", "05-fashion-mnist"
+A06 = "06-california-housing"
 
 UNTRAINED_MNIST = """
 mnist_model = build_mlp()
@@ -114,8 +116,29 @@ WRONG = {
     },
 }
 
+WRONG[A06] = {
+    "wrong-a": ({
+        # Scaler fitted with the test rows, MAE loss, no concatenation, weights never loaded.
+        **_replace(A06, "cal-ex1-baseline", "baseline.fit(X_train, y_train)", "baseline.fit(X_train_full, y_train_full)"),
+        **_replace(A06, "cal-ex3-train", 'model.compile(loss="mse"', 'model.compile(loss="mae"'),
+        **_replace(A06, "cal-ex5-functional", "keras.layers.Concatenate()([normalized, hidden2])", "hidden2"),
+        **_replace(A06, "cal-ex7-save", 'restored.load_weights(WORK_DIR / "california.weights.h5")\n', ""),
+    }, {"test-cal-baseline", "test-cal-training", "test-cal-functional", "test-cal-saving"}),
+    "wrong-b": ({
+        # Normalization adapted on more than the training set; one epoch behind a doctored history;
+        # a hand-typed test RMSE; the subclassed model never trained; the learning rate not tuned.
+        **_replace(A06, "cal-ex2-model", "norm_layer.adapt(X_train)", "norm_layer.adapt(X_train_full)"),
+        **_replace(A06, "cal-ex3-train", "epochs=EPOCHS,", "epochs=1,",
+                   "[EVERY_FIFTH_EPOCH])", '[EVERY_FIFTH_EPOCH])\nhistory.history["val_root_mean_squared_error"] = [0.49]'),
+        **_replace(A06, "cal-ex4-evaluate", "test_mse, test_rmse = model.evaluate(X_test, y_test, verbose=0)",
+                   "test_mse, test_rmse = 0.2, 0.45"),
+        **_replace(A06, "cal-ex6-subclass", "subclassed_model.fit(", "_skipped = lambda: subclassed_model.fit("),
+        **_replace(A06, "cal-ex8-tuner", 'hp.Float("learning_rate"', 'hp.Float("lr"'),
+    }, {"test-cal-sequential", "test-cal-training", "test-cal-evaluate", "test-cal-subclass", "test-cal-tuner"}),
+}
 
-@pytest.fixture(scope="module", params=[A02, A03, A04, A05])
+
+@pytest.fixture(scope="module", params=[A02, A03, A04, A05, A06])
 def graded(request, tmp_path_factory):
     assignment = request.param
     root = tmp_path_factory.mktemp(assignment)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-DATASETS = ("mnist", "fashion_mnist")
+DATASETS = ("mnist", "fashion_mnist", "california")
 
 
 def evaluate_saved_model(model, dataset: str, timeout: int = 600) -> dict:
@@ -43,6 +43,8 @@ def _evaluate(path: str, dataset: str) -> dict:
 
     from autograder import data
 
+    if dataset == "california":
+        return _evaluate_regression(path)
     loader = {"mnist": data.load_mnist, "fashion_mnist": data.load_fashion_mnist}[dataset]
     _, (x_test, y_test) = loader()
     model = keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -53,6 +55,25 @@ def _evaluate(path: str, dataset: str) -> dict:
         "parameters": int(model.count_params()),
         "max_row_sum_error": float(np.max(np.abs(proba.sum(axis=1) - 1))) if proba.ndim == 2 else None,
         "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)) if proba.ndim == 2 else 0.0,
+    }
+
+
+def _evaluate_regression(path: str) -> dict:
+    """Test RMSE of a one-input regression model on the California-housing test split."""
+    import keras
+    import numpy as np
+
+    from autograder.checks.regression_mlps import california_split
+
+    _, _, (x_test, y_test) = california_split()
+    model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    predictions = np.asarray(model.predict(x_test.astype("float32"), batch_size=1000, verbose=0))
+    return {
+        "input_shape": list(model.inputs[0].shape)[1:],
+        "output_shape": list(predictions.shape),
+        "rows": len(y_test),
+        "parameters": int(model.count_params()),
+        "rmse": float(np.sqrt(np.mean((predictions.reshape(len(y_test), -1)[:, 0] - y_test) ** 2))),
     }
 
 
