@@ -10,9 +10,11 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Optional: folder with a copy of the data sets, for machines without internet access.
 MIRROR ?= $(COURSE_DATA_MIRROR)
 ASSIGNMENT ?=
+ZIP ?=
+JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install venv data test release demo autograde feedback grades table benchmark clean
+.PHONY: help install venv data test release demo collect autograde feedback grades table report benchmark clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
@@ -42,8 +44,12 @@ release: venv ## regenerate the student notebooks in notebooks/ from solutions/ 
 demo: release ## grade the bundled sample submissions in a throwaway course and print the grade table
 	$(PY) -m autograder demo $(ASSIGNMENT)
 
-autograde: venv ## autograde every submission in course/submitted (ASSIGNMENT=id for one)
-	$(PY) -m autograder autograde $(ASSIGNMENT)
+collect: venv ## file an LMS bulk download: make collect ASSIGNMENT=id ZIP=download.zip (Canvas or Moodle)
+	@test -n "$(ASSIGNMENT)" -a -n "$(ZIP)" || { echo "usage: make collect ASSIGNMENT=<id> ZIP=<file.zip>"; exit 2; }
+	$(PY) -m autograder collect $(ASSIGNMENT) $(ZIP)
+
+autograde: venv ## autograde every submission in course/submitted (ASSIGNMENT=id for one, JOBS=N at once)
+	$(PY) -m autograder autograde $(if $(JOBS),--jobs $(JOBS)) $(ASSIGNMENT)
 
 feedback: venv ## HTML feedback for autograded submissions into course/feedback
 	$(PY) -m autograder feedback $(ASSIGNMENT)
@@ -53,6 +59,9 @@ grades: venv ## export the gradebook to course/grades.csv for the LMS
 
 table: venv ## print the grade table of the course
 	$(PY) -m autograder table $(ASSIGNMENT)
+
+report: venv ## instructor HTML report (scores, pass rate per test, times, errors) in course/report.html
+	$(PY) -m autograder report $(ASSIGNMENT)
 
 benchmark: venv ## run every solution notebook, report seconds and scores (docs/benchmarks.md)
 	$(PY) scripts/benchmark.py

@@ -3,10 +3,12 @@
     grade PATH [--assignment A] [--json]   grade one notebook file, no course folder needed
     data fetch [--mirror DIR] | verify     fill / check the data folder
     release [A ...]                        regenerate notebooks/ from solutions/
-    autograde [A ...]                      grade everything in the course's submitted/ folder
+    collect A ZIP                          file an LMS bulk download (Canvas, Moodle) as submissions
+    autograde [A ...] [--jobs N]           grade everything in the course's submitted/ folder
     feedback [A ...]                       HTML feedback for autograded submissions
     grades [--output CSV]                  export the gradebook as CSV
     table [A ...]                          print the grade table
+    report [A ...] [--output HTML]         instructor report: scores, pass rate per test, times, errors
     demo [A ...]                           grade the bundled samples in a throwaway course
 """
 
@@ -37,8 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("action", choices=["fetch", "verify"])
     data.add_argument("--mirror", help="folder holding a copy of the data sets (default: COURSE_DATA_MIRROR, else download)")
 
+    collect = sub.add_parser("collect", help="file an LMS bulk download (zip) as submissions")
+    collect.add_argument("assignment")
+    collect.add_argument("zip", type=Path)
+
+    autograde = sub.add_parser("autograde", help="autograde every submission in the course folder")
+    autograde.add_argument("assignments", nargs="*", help="default: all")
+    autograde.add_argument("--jobs", type=int, help="submissions graded at once (default: COURSE_JOBS, else the CPU count)")
+
+    report = sub.add_parser("report", help="write the instructor's HTML report")
+    report.add_argument("assignments", nargs="*", help="default: all")
+    report.add_argument("--output", default=None, help="default: <course>/report.html")
+
     for name, text in [("release", "regenerate notebooks/ from solutions/"),
-                       ("autograde", "autograde every submission in the course folder"),
                        ("feedback", "generate HTML feedback"),
                        ("table", "print the grade table"),
                        ("demo", "grade the bundled sample submissions in a throwaway course")]:
@@ -110,7 +123,35 @@ def _cmd_autograde(args) -> int:
         if not course.students(assignment):
             print(f"{assignment}: no submissions in {course.root / 'submitted'}")
             continue
-        print(grade_table(course.autograde(assignment)))
+        print(grade_table(course.autograde(assignment, jobs=args.jobs)))
+    return 0
+
+
+def _cmd_collect(args) -> int:
+    from .collect import collect_zip
+    from .course import Course
+    from .notebooks import source_notebook
+
+    if args.assignment not in config.assignments():
+        raise SystemExit(f"unknown assignment {args.assignment}; known: {', '.join(config.assignments())}")
+    course = Course()
+    try:
+        report = collect_zip(args.zip, course, args.assignment, source_notebook(args.assignment).name)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(report.summary())
+    print(f"report: {course.root / 'collect' / (args.assignment + '.json')}")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .course import Course
+    from .report import write_report
+
+    course = Course()
+    path = write_report(course, _assignments(args), Path(args.output) if args.output else course.root / "report.html")
+    print(f"report: {path}")
     return 0
 
 
@@ -158,4 +199,7 @@ def _cmd_demo(args) -> int:
         for path in course.feedback(assignment):
             print(f"feedback: {path}")
     print(f"grades: {course.export_grades(root / 'grades.csv')}")
+    from .report import write_report
+
+    print(f"report: {write_report(course, _assignments(args), root / 'report.html')}")
     return 0

@@ -8,6 +8,9 @@ COURSE_DB_URL       gradebook database URL (default: SQLite inside COURSE_DIR)
 COURSE_DATA_DIR     verified data files filled by ``make data``
 COURSE_DATA_MIRROR  folder holding a copy of the data sets (offline machines)
 COURSE_CELL_TIMEOUT seconds one notebook cell may run while grading (training cells are slow)
+COURSE_TIME_LIMIT   seconds one whole notebook may take to grade (0: no limit)
+COURSE_MEMORY_LIMIT_MB  address space of one grading process and its kernel, in MB (0: no limit)
+COURSE_JOBS         submissions graded at once (default: twice the number of CPU cores)
 COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
 """
 
@@ -31,6 +34,11 @@ GITHUB_BRANCH = "main"
 # Long enough for a Keras training cell on 2 CPU cores, short enough that an endless loop
 # costs a student minutes, not the batch hours.
 DEFAULT_CELL_TIMEOUT = 300
+# A whole notebook: a few slow cells, not an endless loop in every one.
+DEFAULT_TIME_LIMIT = 1800
+# Address space, not resident memory: TensorFlow maps about 3 GB at import and uses well under 1 GB
+# of it for these assignments; 8 GB leaves room for the data sets and stops runaway allocations.
+DEFAULT_MEMORY_LIMIT_MB = 8192
 
 
 def course_dir() -> Path:
@@ -48,6 +56,21 @@ def data_mirror() -> Path | None:
 
 def cell_timeout() -> int:
     return int(os.environ.get("COURSE_CELL_TIMEOUT", DEFAULT_CELL_TIMEOUT))
+
+
+def time_limit() -> int | None:
+    return int(os.environ.get("COURSE_TIME_LIMIT", DEFAULT_TIME_LIMIT)) or None
+
+
+def memory_limit_mb() -> int | None:
+    return int(os.environ.get("COURSE_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB)) or None
+
+
+def jobs() -> int:
+    # Twice the cores: a grading kernel spends part of its life waiting (start-up handshakes,
+    # polling), and 8 submissions of 01 on 2 cores went 1.55x faster than serial with 2 jobs,
+    # 1.93x with 4 (docs/benchmarks.md).
+    return int(os.environ.get("COURSE_JOBS") or 2 * (os.cpu_count() or 1))
 
 
 def db_url(root: Path) -> str:
@@ -81,12 +104,17 @@ def nbgrader_config(
     root = Path(root or course_dir()).resolve()
     # Source and release are reached as root/../solutions etc., which needs root to exist.
     root.mkdir(parents=True, exist_ok=True)
-    from nbgrader.converters import GenerateAssignment
+    from nbgrader.converters import GenerateAssignment, GenerateFeedback
+    from nbgrader.preprocessors import ClearHiddenTests
 
-    from .preprocessors import ColabBadge
+    from .preprocessors import ColabBadge, ShortTracebacks
 
     c = Config()
     c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(), ColabBadge]
+    # Feedback shows which tests passed, their points and messages, but not the hidden test code
+    # (nbgrader#917): the hidden region is cut from each test cell and tracebacks cut to their message.
+    c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(),
+                                        ClearHiddenTests, ShortTracebacks]
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = os.path.relpath(source, root)
     c.CourseDirectory.release_directory = os.path.relpath(release, root)
@@ -94,6 +122,9 @@ def nbgrader_config(
     c.CourseDirectory.autograded_directory = "autograded"
     c.CourseDirectory.feedback_directory = "feedback"
     c.CourseDirectory.db_url = database or db_url(root)
+    # nbgrader leaves the id empty, and an assignment then points at no course row. SQLite does not
+    # enforce that foreign key; PostgreSQL does. nbgrader's own default course id satisfies it.
+    c.CourseDirectory.course_id = "default_course"
     # Files are handed in through the LMS, not nbgrader's exchange; keep it inside the course
     # folder so nbgrader does not complain about /usr/local/share/nbgrader/exchange.
     c.Exchange.root = str(root / "exchange")

@@ -33,8 +33,9 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from . import config
-from . import colab
-from .notebooks import SubmissionError, nbgrader_meta, read_notebook, solution_answers, source_notebook
+from . import colab, tamper
+from .notebooks import (SubmissionError, drop_duplicate_ids, identify_assignment, nbgrader_meta, read_notebook, solution_answers,
+                        source_notebook)
 
 
 # nbgrader 0.9's gradebook trips SQLAlchemy 2 autoflush warnings that say nothing to a grader.
@@ -51,6 +52,7 @@ def _venv_on_path() -> None:
 
 @dataclass
 class TestResult:
+    __test__ = False  # a grading result, not a pytest test class
     grade_id: str
     points: float
     max_points: float
@@ -72,6 +74,10 @@ class StudentResult:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "StudentResult":
+        return cls(**{**data, "tests": [TestResult(**t) for t in data.get("tests", [])]})
+
 
 class Course:
     """A course folder plus where its source and release notebooks are."""
@@ -83,6 +89,7 @@ class Course:
         self.release_dir = Path(release) if release else self.root / "release"
         self.config = config.nbgrader_config(self.root, release=self.release_dir, database=database, timeout=timeout)
         self.db_url = self.config.CourseDirectory.db_url
+        self.cell_timeout = self.config.Execute.timeout
 
     def api(self) -> NbGraderAPI:
         return NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
@@ -104,33 +111,41 @@ class Course:
         return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.is_dir() else []
 
     def autograde(self, assignment: str, students: list[str] | None = None,
-                  progress: Callable[[str], None] = print) -> list[StudentResult]:
-        self.generate(assignment)
-        expected = source_notebook(assignment).name
+                  progress: Callable[[str], None] = print, jobs: int | None = None,
+                  limits: "Limits | None" = None, generate: bool = True) -> list[StudentResult]:
+        """Grade every submission (or *students*), up to *jobs* at once, each in a worker process
+        under *limits*; one bad submission never stops the batch (autograder/parallel.py).
+        *generate*=False skips regenerating the assignment when it was just generated."""
+        from .parallel import Limits, grade_all
+
+        if generate:
+            self.generate(assignment)
         students = students if students is not None else self.students(assignment)
-        results, api = [], self.api()
-        for number, student in enumerate(students, 1):
-            start = time.monotonic()
-            notes: list[str] = []
-            try:
-                notes = self._prepare_submission(student, assignment, expected)
-                with _stderr_to(self.root / "logs" / assignment / f"{student}.log"):
-                    outcome = api.autograde(assignment, student, force=True, create=True)
-                if not outcome["success"]:
-                    raise SubmissionError(_failure_message(outcome))
-                result = self.result(assignment, student)
-            except SubmissionError as exc:
-                result = StudentResult(student, assignment, max_score=self.max_score(assignment), error=str(exc))
-            except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
-                result = StudentResult(student, assignment, max_score=self.max_score(assignment),
-                                       error=f"could not be graded ({type(exc).__name__}: {exc}); see logs/")
-            result.seconds = round(time.monotonic() - start, 1)
-            result.notes = notes
-            results.append(result)
-            status = f"ERROR {result.error}" if result.error else f"{result.score:g}/{result.max_score:g}"
-            progress(f"[{number}/{len(students)}] {assignment} {student}: {status} ({result.seconds:.0f} s)")
+        jobs = jobs or config.jobs()
+        results = grade_all(self, assignment, students, jobs, limits or Limits.from_config(), progress)
         self._write_errors(assignment, results)
+        self._write_run(assignment, results)
         return results
+
+    def grade_student(self, assignment: str, student: str) -> StudentResult:
+        """Autograde one student in this process (the assignment must be generated already)."""
+        start = time.monotonic()
+        notes: list[str] = []
+        try:
+            notes = self._prepare_submission(student, assignment, source_notebook(assignment).name)
+            with _stderr_to(self.root / "logs" / assignment / f"{student}.log"):
+                outcome = self.api().autograde(assignment, student, force=True, create=True)
+            if not outcome["success"]:
+                raise SubmissionError(_explain(_failure_message(outcome), self.cell_timeout))
+            result = self.result(assignment, student)
+        except SubmissionError as exc:
+            result = StudentResult(student, assignment, max_score=self.max_score(assignment), error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
+            result = StudentResult(student, assignment, max_score=self.max_score(assignment),
+                                   error=f"could not be graded ({type(exc).__name__}: {exc}); see logs/")
+        result.seconds = round(time.monotonic() - start, 1)
+        result.notes = notes
+        return result
 
     def _prepare_submission(self, student: str, assignment: str, expected: str) -> list[str]:
         """Make the submission gradable: accept any file name, restore metadata Colab dropped.
@@ -140,19 +155,26 @@ class Course:
         """
         folder = self.submission_dir(student, assignment)
         notebook = folder / expected
-        notes = []
+        notes, found_name = [], expected
         if not notebook.exists():
             found = sorted(p for p in folder.glob("*.ipynb"))
             if len(found) != 1:
                 raise SubmissionError(f"{expected} not found in the submission"
                                       + (f" (found {', '.join(p.name for p in found)})" if found else ""))
             self._keep_original(student, assignment, found[0])
+            found_name = found[0].name
             found[0].rename(notebook)
             notes.append(f"graded {found[0].name!r} as {expected}")
         try:
             nb = read_notebook(notebook)
         except SubmissionError as exc:  # name the file as the student knows it, not our folder
             raise SubmissionError(str(exc).replace(str(notebook), expected)) from None
+        try:
+            belongs_to = identify_assignment(nb, found_name)
+        except SubmissionError:
+            belongs_to = assignment  # nothing recognisable: grade it, and the tests will say what is missing
+        if belongs_to != assignment:
+            raise SubmissionError(f"{found_name} is the notebook of {belongs_to}, not of {assignment}")
         release = read_notebook(self.release_dir / assignment / expected)
         if colab.missing_ids(nb, release):
             repaired, restored, unmatched = colab.restore_metadata(nb, release, solution_answers(assignment))
@@ -162,6 +184,17 @@ class Course:
                 notes.append(f"restored nbgrader metadata of {len(restored)} cells (Colab drops it)")
             if unmatched:
                 notes.append(f"cells not found in the submission: {', '.join(unmatched)}")
+            nb = repaired
+        repeated = drop_duplicate_ids(nb)
+        if repeated:
+            self._keep_original(student, assignment, notebook)
+            nbformat.write(nb, notebook)
+            notes.append(f"graded the first of repeated cells {', '.join(sorted(set(repeated)))}; copies run as plain code")
+        findings = tamper.scan_notebook(nb, tamper.instructor_cells(read_notebook(source_notebook(assignment))))
+        held = [str(f) for f in findings if f.holds]
+        if held:
+            raise SubmissionError("held for review, not autograded: code that reaches into the grader: " + "; ".join(held[:3]))
+        notes += [f"review: {f}" for f in findings if not f.holds]
         return notes
 
     def _keep_original(self, student: str, assignment: str, path: Path) -> None:
@@ -171,10 +204,24 @@ class Course:
             shutil.copy2(path, keep)
 
     def _write_errors(self, assignment: str, results: list[StudentResult]) -> None:
-        errors = {r.student: r.error for r in results if r.error}
+        """Update errors/<assignment>.json: the students of this run replace their earlier entries."""
+        errors = {k: v for k, v in self.errors(assignment).items() if k not in {r.student for r in results}}
+        errors.update({r.student: r.error for r in results if r.error})
         path = self.root / "errors" / f"{assignment}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(errors, indent=2) + "\n")
+        path.write_text(json.dumps(dict(sorted(errors.items())), indent=2) + "\n")
+
+    def _write_run(self, assignment: str, results: list[StudentResult]) -> None:
+        """Update results/<assignment>.json with this run's results, times and notes (read by the report)."""
+        merged = {r.student: r for r in self.last_run(assignment)} | {r.student: r for r in results}
+        path = self.root / "results" / f"{assignment}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([merged[s].as_dict() for s in sorted(merged)], indent=1) + "\n")
+
+    def last_run(self, assignment: str) -> list[StudentResult]:
+        """The latest result of every student graded so far, as the runs recorded them."""
+        path = self.root / "results" / f"{assignment}.json"
+        return [StudentResult.from_dict(d) for d in json.loads(path.read_text())] if path.exists() else []
 
     def errors(self, assignment: str) -> dict[str, str]:
         path = self.root / "errors" / f"{assignment}.json"
@@ -275,6 +322,17 @@ def _failure_message(outcome: dict) -> str:
         if line.startswith("[ERROR]") or ("Error:" in line and not line.startswith("File ")):
             return line.removeprefix("[ERROR]").strip()
     return specific[-1] if specific else "nbgrader failed without a message"
+
+
+def _explain(message: str, cell_timeout: int) -> str:
+    """nbclient's exception names, in words an instructor can act on."""
+    if "DeadKernelError" in message:
+        return ("the kernel died while running the notebook (os._exit, a crash, or out of memory); "
+                "nothing after that point was graded: " + message)
+    if "CellTimeoutError" in message:
+        return (f"a cell ran past the {cell_timeout} s cell time limit and would not stop when interrupted; "
+                "nothing after it was graded")
+    return message
 
 
 def grade_table(results: list[StudentResult]) -> str:

@@ -133,3 +133,22 @@ def compose_submission(assignment: str, answers: dict[str, str], release: Path |
         if nbgrader_meta(cell).get("solution") and grade_id in answers:
             cell.source = answers[grade_id]
     return nb
+
+
+def drop_duplicate_ids(nb: NotebookNode) -> list[str]:
+    """Strip nbgrader metadata from every repeat of a grade id (a copied cell), in place.
+
+    The first cell keeps the id and is graded; the copies become ordinary cells. (nbgrader's own
+    DeduplicateIds leaves half the metadata behind, which then crashes OverwriteCells.)
+    Returns the ids that were repeated.
+    """
+    seen, repeated = set(), []
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id is None:
+            continue
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+            repeated.append(grade_id)
+        seen.add(grade_id)
+    return repeated

@@ -27,3 +27,18 @@ class ColabBadge(NbGraderPreprocessor):
             f"[![Open In Colab](https://colab.research.google.com/assets/{BADGE_MARKER})]({url})",
             id="open-in-colab"))
         return nb, resources
+
+
+class ShortTracebacks(NbGraderPreprocessor):
+    """Reduce every error output of a feedback notebook to its last line ("AssertionError: why").
+
+    A full traceback of a failed hidden test walks through the grader's check functions and prints
+    their source lines, which would tell students the hidden tests (nbgrader#917). The message the
+    check wrote for students is the last line, and that is kept.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources

@@ -1,0 +1,122 @@
+"""A batch of broken and hostile submissions, graded together in parallel under tight limits.
+
+Each submission either earns exactly what its honest work deserves or gets a clear recorded
+error; none of them stops the batch, and every student appears in the results and the table.
+(Edited and deleted test cells, and Colab-stripped notebooks, are in test_course.py and
+test_colab.py; tampering with Keras methods in test_assignments.py.)
+"""
+
+import json
+
+import nbformat
+import psutil
+import pytest
+
+from autograder.course import Course, grade_table
+from autograder.notebooks import compose_submission, released_notebook, solution_answers
+from autograder.parallel import Limits
+
+A01, A02 = "01-perceptrons", "02-linear-regression"
+NAME = released_notebook(A01).name
+FULL = 17
+REFERENCE = solution_answers(A01)
+EX1 = "ex1-threshold-unit"
+
+
+def _with(cell: str, extra: str) -> dict:
+    """The reference answers with *extra* code appended to one answer cell."""
+    return {**REFERENCE, cell: REFERENCE[cell] + "\n" + extra}
+
+
+def _duplicated_cells():
+    nb = compose_submission(A01, REFERENCE)
+    test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "test-heaviside")
+    answer = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == EX1)
+    for index in (test, answer):  # the copy right below the original, same grade id, its own cell id
+        copy = nbformat.from_dict(json.loads(json.dumps(nb.cells[index])))
+        copy["id"] = f"{copy['id']}-copy"
+        nb.cells.insert(index + 1 if index == test else index + 1, copy)
+        test += index < test
+    return nb
+
+
+# student -> (what is in the folder, expected score or None for an error, text the error must contain)
+HOSTILE = {
+    "reference": (REFERENCE, FULL, None),
+    "corrupt-json": (b'{"cells": [', None, "not a Jupyter notebook"),
+    "empty-file": (b"", None, "empty"),
+    "other-assignment": (compose_submission(A02, solution_answers(A02)), None, "notebook of 02-linear-regression"),
+    "sys-exit": (_with(EX1, "import sys\nsys.exit()"), FULL, None),
+    "kernel-crash": (_with(EX1, "import os\nos._exit(1)"), None, "kernel died"),
+    # Grows until the memory limit stops it with MemoryError; the answer above it still counts.
+    "memory-bomb": (_with(EX1, "_hog = []\ntry:\n    while True:\n        _hog.append(bytearray(2 ** 27))\n"
+                                "finally:\n    del _hog"), FULL, None),
+    "endless-loop": ({**REFERENCE, EX1: "while True:\n    pass"}, FULL - 2, None),
+    # Swallows the interrupt the cell timeout sends; nbclient gives up on the kernel after a second timeout.
+    "stubborn-loop": ({**REFERENCE, EX1: "while True:\n    try:\n        while True:\n            pass\n"
+                                         "    except KeyboardInterrupt:\n        pass"}, None, "would not stop"),
+    "huge-output": (_with(EX1, "for _i in range(200_000):\n    print('x' * 80)"), FULL, None),
+    "duplicated-cells": (_duplicated_cells(), FULL, None),
+    "rewrites-checks": ({**REFERENCE, "ex5-iris": REFERENCE["ex5-iris"].replace("Perceptron(random_state=42)", "Perceptron(max_iter=1)")
+                         + "\nimport autograder.checks.perceptrons as _checks\n_checks.check_iris_perceptron = lambda *a: None"},
+                        None, "held for review"),
+    "hides-failures": ({**{k: v for k, v in REFERENCE.items() if k != EX1},
+                        "ex2-gates": "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)\n"
+                                     + REFERENCE["ex2-gates"]}, None, "held for review"),
+    # Returns what the visible test expects for its one input instead of computing H(z); the
+    # threshold unit built on it is right but inherits the wrong H, so both tests fail.
+    "hard-coded": ({**REFERENCE, EX1: REFERENCE[EX1].replace("return (np.asarray(z) >= 0).astype(int)",
+                                                             "return np.zeros(np.shape(z), int) if np.ndim(z) == 2 else np.array([0, 1, 1])")},
+                   FULL - 2, None),
+}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    course = Course(root, database=f"sqlite:///{root}/gradebook.db", timeout=5)
+    for student, (content, _, _) in HOSTILE.items():
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        name = "my homework (2).ipynb" if student == "reference" else NAME  # any single notebook name works
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            nbformat.write(content if isinstance(content, nbformat.NotebookNode) else compose_submission(A01, content),
+                           folder / name)
+    lines = []
+    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072))
+    return course, {r.student: r for r in results}, lines
+
+
+@pytest.mark.parametrize("student", sorted(HOSTILE))
+def test_each_hostile_submission_gets_its_due(batch, student):
+    course, results, _ = batch
+    _, score, message = HOSTILE[student]
+    result = results[student]
+    if score is None:
+        assert result.error and message in result.error, result
+        assert result.score == 0 and course.errors(A01)[student] == result.error
+    else:
+        assert result.error is None and result.score == score, grade_table([result])
+        assert result.max_score == FULL, "duplicated cells must not add points"
+
+
+def test_nobody_is_lost_and_progress_is_shown(batch):
+    course, results, lines = batch
+    assert set(results) == set(HOSTILE) == {r.student for r in course.results(A01)}
+    assert len(lines) == len(HOSTILE) and lines[-1].startswith(f"[{len(HOSTILE)}/{len(HOSTILE)}]")
+    assert "0 left" in lines[-1] and "failed" in lines[-1]
+    table = grade_table(course.results(A01))
+    assert all(student in table for student in HOSTILE)
+
+
+def test_no_kernel_outlives_the_batch(batch):
+    leftovers = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    assert not leftovers, leftovers
+
+
+def test_huge_output_is_cut_in_the_graded_notebook(batch):
+    course, _, _ = batch
+    graded = (course.root / "autograded" / "huge-output" / A01 / NAME).read_text()
+    assert len(graded) < 2_000_000, "nbgrader's LimitOutput keeps the graded notebook small"

@@ -1,0 +1,80 @@
+"""Grading in worker processes: limits, failures of the worker itself, and a PostgreSQL gradebook.
+
+The SQLite gradebook under concurrent workers is exercised by test_hostile.py (14 students, 2 jobs).
+"""
+
+import csv
+import warnings
+
+import nbformat
+import psutil
+import pytest
+
+from autograder.course import Course
+from autograder.notebooks import compose_submission, released_notebook, solution_answers
+from autograder.parallel import Limits
+
+A01 = "01-perceptrons"
+NAME = released_notebook(A01).name
+REFERENCE = solution_answers(A01)
+
+
+def _submit(course, students: dict) -> None:
+    for student, answers in students.items():
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        nbformat.write(compose_submission(A01, answers), folder / NAME)
+
+
+def _kernels() -> list:
+    return [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+
+def test_wall_clock_limit_stops_one_notebook_and_its_kernel(tmp_path):
+    # The cell timeout is far away (300 s): only the per-notebook limit can end this one.
+    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db", timeout=300)
+    _submit(course, {"looper": {**REFERENCE, "ex1-threshold-unit": "import time\nwhile True:\n    time.sleep(0.1)"},
+                     "reference": REFERENCE})
+    results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, jobs=2,
+                                                      limits=Limits(seconds=25, memory_mb=None))}
+    assert "25 s time limit" in results["looper"].error and results["looper"].score == 0
+    assert 25 <= results["looper"].seconds < 60
+    assert results["reference"].error is None and results["reference"].score == 17
+    assert not _kernels(), "the looping student's kernel was killed with its worker"
+    assert course.errors(A01) == {"looper": results["looper"].error}
+
+
+def test_a_worker_that_cannot_run_is_an_error_not_a_crash(tmp_path):
+    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
+    _submit(course, {"a": REFERENCE, "b": {}})
+    # 64 MB of address space is too little for Python to even import the grader.
+    results = course.autograde(A01, progress=lambda m: None, jobs=2, limits=Limits(seconds=60, memory_mb=64))
+    assert [r.student for r in results] == ["a", "b"]
+    for result in results:
+        assert result.score == 0 and ("out of memory" in result.error or "grading process failed" in result.error)
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    pgserver = pytest.importorskip("pgserver")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR not set on CI machines
+        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def test_postgresql_gradebook_with_parallel_workers(tmp_path, postgres):
+    assert postgres.startswith("postgresql://")
+    course = Course(tmp_path, database=postgres)
+    wrong = {**REFERENCE, "ex2-gates": REFERENCE["ex2-gates"].replace("AND_W, AND_B = np.array([1.0, 1.0]), -1.5",
+                                                                      "AND_W, AND_B = np.array([1.0, 1.0]), -0.5")}
+    _submit(course, {"reference": REFERENCE, "blank": {}, "wrong-and": wrong, "reference-2": REFERENCE})
+    results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, jobs=2)}
+    assert {s: r.score for s, r in results.items()} == {"reference": 17, "blank": 0, "wrong-and": 16, "reference-2": 17}
+    assert all(r.error is None for r in results.values())
+    # Read back from the server, not from the workers' answers.
+    assert {r.student: r.score for r in course.results(A01)} == {s: r.score for s, r in results.items()}
+    rows = list(csv.DictReader(course.export_grades(tmp_path / "grades.csv").open()))
+    assert {row["student_id"]: float(row["score"]) for row in rows} == {"reference": 17, "blank": 0, "wrong-and": 16,
+                                                                          "reference-2": 17}
