@@ -142,6 +142,7 @@ def a06(ns: dict) -> dict:
         f"MLPRegressor validation RMSE (<= {check.MAX_BASELINE_VALID_RMSE})": check.rmse(y_valid, baseline.predict(X_valid)),
         f"Sequential test RMSE (<= {check.MAX_TEST_RMSE})": check.rmse(y_test, predict(ns["model"], X_test)),
         "Sequential best validation RMSE": min(ns["history"].history["val_root_mean_squared_error"]),
+        f"location model test RMSE (<= {check.MAX_LOCATION_TEST_RMSE})": check.rmse(y_test, predict(ns["location_model"], X_test)),
         "epochs run (early stopping)": float(len(ns["history"].history["loss"])),
         "subclassed model RMSE on 500 training rows / std(y) (< 0.8)":
             check.rmse(y_train[:500], subclassed) / float(np.std(y_train)),

@@ -133,8 +133,10 @@ WRONG[A06] = {
         **_replace(A06, "cal-ex4-evaluate", "test_mse, test_rmse = model.evaluate(X_test, y_test, verbose=0)",
                    "test_mse, test_rmse = 0.2, 0.45"),
         **_replace(A06, "cal-ex6-subclass", "subclassed_model.fit(", "_skipped = lambda: subclassed_model.fit("),
+        **_replace(A06, "cal-location-model", "    X_train, y_train, epochs=EPOCHS,", "    X_train, y_train, epochs=1,"),
         **_replace(A06, "cal-ex8-tuner", 'hp.Float("learning_rate"', 'hp.Float("lr"'),
-    }, {"test-cal-sequential", "test-cal-training", "test-cal-evaluate", "test-cal-subclass", "test-cal-tuner"}),
+    }, {"test-cal-sequential", "test-cal-training", "test-cal-evaluate", "test-cal-location", "test-cal-subclass",
+        "test-cal-tuner"}),
 }
 
 

@@ -14,6 +14,7 @@ from .keras_models import activation_name, dense_layers, loss_name, predict
 
 MAX_BASELINE_VALID_RMSE = 0.56   # MLPRegressor([50, 50, 50], random_state=42) validation RMSE, measured 0.505
 MAX_TEST_RMSE = 0.55             # Keras Sequential 3x50 test RMSE; the reference measures 0.505-0.517
+MAX_LOCATION_TEST_RMSE = 0.52    # the same MLP plus a latitude x longitude embedding; the reference measures < 0.50
 REPORT_TOLERANCE = 1e-3          # what the notebook reports vs what the grader measures
 WIDE_FEATURES, DEEP_FEATURES = 5, 6  # two-input model: features 0-4 wide, 2-7 deep
 
@@ -173,6 +174,24 @@ def check_two_input_model(model) -> None:
     (X_train, _), _, _ = california_split()
     out = np.asarray(model((X_train[:7, :5].astype("float32"), X_train[:7, 2:].astype("float32")), training=False))
     assert out.shape == (7, 1) and np.all(np.isfinite(out)), "the model should predict one finite value per row"
+
+
+def check_location_model(model, history) -> dict:
+    """Raw 8 features in; latitude and longitude binned, crossed and embedded; test RMSE measured by the grader."""
+    import keras
+
+    check_regression_output(model)
+    assert tuple(model.inputs[0].shape) == (None, 8), "the model should take the 8 raw features"
+    kinds = {type(layer) for layer in model.layers}
+    for needed in (keras.layers.Normalization, keras.layers.Discretization, keras.layers.HashedCrossing,
+                   keras.layers.Embedding):
+        assert needed in kinds, f"the model should contain a {needed.__name__} layer"
+    assert loss_name(model) == "mean_squared_error", f"compile with loss='mse', not {loss_name(model)!r}"
+    assert "val_root_mean_squared_error" in getattr(history, "history", {}), "train with validation data and the RMSE metric"
+    facts = evaluate_saved_model(model, "california")
+    assert facts["rmse"] <= MAX_LOCATION_TEST_RMSE, (
+        f"test RMSE measured by the grader is {facts['rmse']:.4f}, needs at most {MAX_LOCATION_TEST_RMSE}")
+    return facts
 
 
 def check_subclassed_model(model_class, model) -> None:

@@ -237,3 +237,28 @@ def test_tuner_right_and_wrong(split, tmp_path):
         check.check_tuner(lambda hp: build(hp, rate_name="lr"), tuner)
     with pytest.raises(AssertionError, match="keras_tuner"):
         check.check_tuner(build, object())
+
+
+def location_model(X_train, crossing=True):
+    inputs = keras.Input((8,))
+    latitude, longitude = keras.layers.Discretization(num_bins=10), keras.layers.Discretization(num_bins=10)
+    latitude.adapt(X_train[:, 6:7])
+    longitude.adapt(X_train[:, 7:8])
+    parts = [adapted(X_train)(inputs)]
+    if crossing:
+        cell = keras.layers.HashedCrossing(num_bins=100)((latitude(inputs[:, 6:7]), longitude(inputs[:, 7:8])))
+        parts.append(keras.layers.Flatten()(keras.layers.Embedding(100, 4)(cell)))
+    hidden = keras.layers.Dense(16, activation="relu")(keras.layers.Concatenate()(parts) if crossing else parts[0])
+    model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+    model.compile(loss="mse", optimizer="adam", metrics=[keras.metrics.RootMeanSquaredError()])
+    return model
+
+
+def test_location_model_needs_the_crossing_and_a_low_test_error(split):
+    (X_train, _), _, _ = split
+    fake = type("History", (), {"history": {"val_root_mean_squared_error": [0.45]}})()
+    with pytest.raises(AssertionError, match="Discretization"):  # no binning, no crossing
+        check.check_location_model(location_model(X_train, crossing=False), fake)
+    # Untrained (and so far off), whatever its history claims; the passing case is the reference notebook.
+    with pytest.raises(AssertionError, match="measured by the grader"):
+        check.check_location_model(location_model(X_train), fake)
