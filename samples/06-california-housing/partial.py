@@ -2,6 +2,11 @@
 # baseline and Keras model right, but the scaler fitted on every row and training cut to one epoch.
 
 # %% cal-ex1-baseline
+from sklearn.metrics import root_mean_squared_error
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
 baseline = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=[50, 50, 50], random_state=42))
 baseline.fit(X_train, y_train)
 baseline_valid_rmse = root_mean_squared_error(y_valid, baseline.predict(X_valid))
