@@ -165,6 +165,9 @@ class Course:
             found_name = found[0].name
             found[0].rename(notebook)
             notes.append(f"graded {found[0].name!r} as {expected}")
+        others = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in (expected, "timestamp.txt"))
+        if others:  # every file handed in is accounted for somewhere
+            notes.append(f"not graded: {', '.join(others)}")
         try:
             nb = read_notebook(notebook)
         except SubmissionError as exc:  # name the file as the student knows it, not our folder

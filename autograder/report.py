@@ -25,10 +25,12 @@ def _histogram(scores: list[float], max_score: float, title: str) -> str:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figure, axis = plt.subplots(figsize=(5, 2.6))
     axis.hist(scores, bins=min(20, max(1, int(max_score)) + 1), range=(0, max_score), color="#4878a8", rwidth=0.9)
     axis.set(xlabel="score", ylabel="students", title=title)
+    axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axis.grid(axis="y", alpha=0.3)
     image = _png(figure)
     plt.close(figure)

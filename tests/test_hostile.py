@@ -43,6 +43,7 @@ def _duplicated_cells():
 # student -> (what is in the folder, expected score or None for an error, text the error must contain)
 HOSTILE = {
     "reference": (REFERENCE, FULL, None),
+    "two-notebooks": (REFERENCE, FULL, None),  # plus a scratch notebook, which is named but not graded
     "corrupt-json": (b'{"cells": [', None, "not a Jupyter notebook"),
     "empty-file": (b"", None, "empty"),
     "other-assignment": (compose_submission(A02, solution_answers(A02)), None, "notebook of 02-linear-regression"),
@@ -84,6 +85,8 @@ def batch(tmp_path_factory):
         else:
             nbformat.write(content if isinstance(content, nbformat.NotebookNode) else compose_submission(A01, content),
                            folder / name)
+    # A second notebook beside the graded one is not graded, but named in the result.
+    (course.submission_dir("two-notebooks", A01) / "scratch.ipynb").write_text("{}")
     lines = []
     results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072))
     return course, {r.student: r for r in results}, lines
@@ -109,6 +112,12 @@ def test_nobody_is_lost_and_progress_is_shown(batch):
     assert "0 left" in lines[-1] and "failed" in lines[-1]
     table = grade_table(course.results(A01))
     assert all(student in table for student in HOSTILE)
+
+
+def test_files_not_graded_are_named(batch):
+    _, results, _ = batch
+    assert "not graded: scratch.ipynb" in results["two-notebooks"].notes
+    assert "graded 'my homework (2).ipynb' as 01-perceptrons.ipynb" in results["reference"].notes
 
 
 def test_no_kernel_outlives_the_batch(batch):
