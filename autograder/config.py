@@ -10,7 +10,7 @@ COURSE_DATA_MIRROR  folder holding a copy of the data sets (offline machines)
 COURSE_CELL_TIMEOUT seconds one notebook cell may run while grading (training cells are slow)
 COURSE_TIME_LIMIT   seconds one whole notebook may take to grade (0: no limit)
 COURSE_MEMORY_LIMIT_MB  address space of one grading process and its kernel, in MB (0: no limit)
-COURSE_JOBS         submissions graded at once (default: twice the number of CPU cores)
+COURSE_JOBS         submissions graded at once (default: the number of CPU cores)
 COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
 """
 
@@ -67,10 +67,9 @@ def memory_limit_mb() -> int | None:
 
 
 def jobs() -> int:
-    # Twice the cores: a grading kernel spends part of its life waiting (start-up handshakes,
-    # polling), and 8 submissions of 01 on 2 cores went 1.55x faster than serial with 2 jobs,
-    # 1.93x with 4 (docs/benchmarks.md).
-    return int(os.environ.get("COURSE_JOBS") or 2 * (os.cpu_count() or 1))
+    # One per core keeps memory predictable (a Keras kernel takes about 1 GB). Twice that is faster
+    # where memory allows: kernels also wait (start-up, polling); see docs/benchmarks.md.
+    return int(os.environ.get("COURSE_JOBS") or os.cpu_count() or 1)
 
 
 def db_url(root: Path) -> str:
