@@ -7,7 +7,7 @@ process of its own (forked from a server with nbgrader already imported), up to 
   so the grading kernel inherits it and a memory bomb ends in ``MemoryError``;
 * the **wall-clock limit** is enforced from here: the worker and everything it started (the
   kernel included) are killed, and the student gets a recorded error;
-* gradebook writes are serialized by the workers (``worker.GradebookLock``); a PostgreSQL
+* gradebook writes are serialized by the workers (``gradebook_lock.GradebookLock``); a PostgreSQL
   gradebook needs no lock but takes it harmlessly.
 
 A worker that dies for any reason costs only its own student: the error is recorded and the
@@ -43,7 +43,7 @@ def _context():
     process per submission (so a crash or a kill costs only that one) without paying seconds of
     imports each time."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.course", "autograder.worker"])
+    context.set_forkserver_preload(["autograder.course", "autograder.gradebook_lock"])
     return context
 
 
@@ -56,7 +56,7 @@ def _grade_in_child(connection, environment: dict, root: str, database: str, cel
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from .course import Course
-    from .worker import GradebookLock
+    from .gradebook_lock import GradebookLock
 
     GradebookLock(Path(root) / ".gradebook.lock").install()
     result = Course(Path(root), database=database, timeout=cell_timeout).grade_student(assignment, student)

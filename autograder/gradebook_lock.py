@@ -1,7 +1,7 @@
-"""What runs inside a grading worker process besides nbgrader itself.
+"""Serialize nbgrader's gradebook sessions across processes with a file lock.
 
-Gradebook sessions are serialized across workers with a file lock, so concurrent workers never
-write to an SQLite gradebook at the same time (``autograder.parallel`` installs it in each worker).
+Concurrent grading workers then never write to an SQLite gradebook at the same time
+(``autograder.parallel`` installs the lock in each worker); notebooks still execute concurrently.
 """
 
 from __future__ import annotations
