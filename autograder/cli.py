@@ -21,8 +21,12 @@ import sys
 from pathlib import Path
 
 from . import config
+from .data import DataError
+from .sandbox import SandboxUnavailable
 
-EXIT_UNUSABLE = 2
+NOT_READY = (DataError, SandboxUnavailable)
+EXIT_UNUSABLE = 2      # this file cannot be graded
+EXIT_NOT_READY = 3     # nothing can be graded here yet (data or sandbox missing)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,8 +79,8 @@ def _assignments(args) -> list[str]:
 
 
 def _cmd_grade(args) -> int:
-    from .course import grade_table
     from .notebooks import SubmissionError
+    from .results import grade_table
     from .single import as_json, grade_file
 
     try:
@@ -84,6 +88,9 @@ def _cmd_grade(args) -> int:
     except SubmissionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except NOT_READY as exc:
+        print(f"error: nothing was graded: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
     print(json.dumps(as_json(result), indent=2) if args.json else grade_table([result]))
     return 0
 
@@ -95,10 +102,12 @@ def _cmd_data(args) -> int:
         if args.action == "fetch":
             mirror = Path(args.mirror) if args.mirror else config.data_mirror()
             data.fetch(mirror=mirror)
+            data.build_caches()
         else:
             for entry in data.manifest():
                 data.verify(entry)
                 print(f"ok  {entry.path}")
+            print(f"ok  {data.verify_california_cache().relative_to(config.data_dir())}")
     except data.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -116,14 +125,19 @@ def _cmd_release(args) -> int:
 
 
 def _cmd_autograde(args) -> int:
-    from .course import Course, grade_table
+    from .course import Course
+    from .results import grade_table
 
     course = Course()
-    for assignment in _assignments(args):
-        if not course.students(assignment):
-            print(f"{assignment}: no submissions in {course.root / 'submitted'}")
-            continue
-        print(grade_table(course.autograde(assignment, jobs=args.jobs)))
+    try:
+        for assignment in _assignments(args):
+            if not course.students(assignment):
+                print(f"{assignment}: no submissions in {course.root / 'submitted'}")
+                continue
+            print(grade_table(course.autograde(assignment, jobs=args.jobs)))
+    except NOT_READY as exc:
+        print(f"error: nothing was graded: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
     return 0
 
 
@@ -166,7 +180,8 @@ def _cmd_feedback(args) -> int:
 
 
 def _cmd_table(args) -> int:
-    from .course import Course, grade_table
+    from .course import Course
+    from .results import grade_table
 
     course = Course()
     for assignment in _assignments(args):
@@ -184,22 +199,35 @@ def _cmd_grades(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from .course import Course, grade_table
-    from .samples import file_samples
+    """Grade the samples of every assignment in a throwaway course, then check the outcome: the
+    demo is the instructor's smoke test, so a reference short of full marks fails it."""
+    from .course import Course
+    from .report import write_report
+    from .results import grade_table
+    from .samples import EXPECTED, file_samples
 
     root = config.course_dir() / "demo"
     shutil.rmtree(root, ignore_errors=True)
     # Its own SQLite file, whatever COURSE_DB_URL says: the demo never touches a real gradebook.
     course = Course(root, database=f"sqlite:///{root / 'gradebook.db'}")
-    for assignment in _assignments(args):
-        students = file_samples(course, assignment)
-        print(f"\n== {assignment}: grading {len(students)} sample submissions in {root}")
-        results = course.autograde(assignment, students)
-        print(f"\n{grade_table(results)}")
-        for path in course.feedback(assignment):
-            print(f"feedback: {path}")
+    problems = []
+    try:
+        for assignment in _assignments(args):
+            students = file_samples(course, assignment)
+            print(f"\n== {assignment}: grading {len(students)} sample submissions in {root}")
+            results = course.autograde(assignment, students)
+            print(f"\n{grade_table(results)}")
+            for path in course.feedback(assignment):
+                print(f"feedback: {path}")
+            problems += [f"{assignment} {r.student}: {problem}" for r in results
+                         if (problem := EXPECTED[r.student](r)) is not None]
+    except NOT_READY as exc:
+        print(f"error: nothing was graded: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
     print(f"grades: {course.export_grades(root / 'grades.csv')}")
-    from .report import write_report
-
     print(f"report: {write_report(course, _assignments(args), root / 'report.html')}")
+    if problems:
+        print("\nthe demo did not come out as it must:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    print("\ndemo ok: every reference earned full marks, every blank release 0")
     return 0

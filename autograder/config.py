@@ -9,7 +9,10 @@ COURSE_DATA_DIR     verified data files filled by ``make data``
 COURSE_DATA_MIRROR  folder holding a copy of the data sets (offline machines)
 COURSE_CELL_TIMEOUT seconds one notebook cell may run while grading (training cells are slow)
 COURSE_TIME_LIMIT   seconds one whole notebook may take to grade (0: no limit)
-COURSE_MEMORY_LIMIT_MB  address space of one grading process and its kernel, in MB (0: no limit)
+COURSE_MEMORY_LIMIT_MB  address space of every process of a grading sandbox, in MB (0: no limit)
+COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0: no limit)
+COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
+COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
 COURSE_JOBS         submissions graded at once (default: the number of CPU cores)
 COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
 """
@@ -18,8 +21,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from traitlets.config import Config
 
 REPO_ROOT = Path(os.environ.get("COURSE_REPO", Path(__file__).resolve().parents[1]))
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
@@ -39,6 +40,11 @@ DEFAULT_TIME_LIMIT = 1800
 # Address space, not resident memory: TensorFlow maps about 3 GB at import and uses well under 1 GB
 # of it for these assignments; 8 GB leaves room for the data sets and stops runaway allocations.
 DEFAULT_MEMORY_LIMIT_MB = 8192
+# TensorFlow starts a few threads per core, and threads count: room for that on big machines,
+# far too few for a fork bomb to hurt.
+DEFAULT_PROCESS_LIMIT = 512
+# Saved models and TensorBoard logs of these assignments are a few MB.
+DEFAULT_FILE_LIMIT_MB = 512
 
 
 def course_dir() -> Path:
@@ -66,6 +72,14 @@ def memory_limit_mb() -> int | None:
     return int(os.environ.get("COURSE_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB)) or None
 
 
+def process_limit() -> int | None:
+    return int(os.environ.get("COURSE_PROCESS_LIMIT", DEFAULT_PROCESS_LIMIT)) or None
+
+
+def file_limit_mb() -> int | None:
+    return int(os.environ.get("COURSE_FILE_LIMIT_MB", DEFAULT_FILE_LIMIT_MB)) or None
+
+
 def jobs() -> int:
     # One per core keeps memory predictable (a Keras kernel takes about 1 GB). Twice that is faster
     # where memory allows: kernels also wait (start-up, polling); see docs/benchmarks.md.
@@ -84,58 +98,3 @@ def colab_url(assignment: str, notebook: str, repository: str = GITHUB_REPOSITOR
 def assignments() -> list[str]:
     """Assignment ids, in course order: one folder each under solutions/."""
     return sorted(p.name for p in SOLUTIONS_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def nbgrader_config(
-    root: Path | None = None,
-    *,
-    source: Path = SOLUTIONS_DIR,
-    release: Path = NOTEBOOKS_DIR,
-    database: str | None = None,
-    timeout: int | None = None,
-) -> Config:
-    """nbgrader settings for a course whose state lives in *root*.
-
-    Source and release folders are given as paths relative to *root* so that a throwaway
-    course (tests, single-file grading) can read the repository's solutions while writing its
-    own release elsewhere.
-    """
-    root = Path(root or course_dir()).resolve()
-    # Source and release are reached as root/../solutions etc., which needs root to exist.
-    root.mkdir(parents=True, exist_ok=True)
-    from nbgrader.converters import GenerateAssignment, GenerateFeedback
-    from nbgrader.preprocessors import ClearHiddenTests
-
-    from .preprocessors import ColabBadge, ShortTracebacks
-
-    c = Config()
-    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(), ColabBadge]
-    # Feedback shows which tests passed, their points and messages, but not the hidden test code
-    # (nbgrader#917): the hidden region is cut from each test cell and tracebacks cut to their message.
-    c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(),
-                                        ClearHiddenTests, ShortTracebacks]
-    c.CourseDirectory.root = str(root)
-    c.CourseDirectory.source_directory = os.path.relpath(source, root)
-    c.CourseDirectory.release_directory = os.path.relpath(release, root)
-    c.CourseDirectory.submitted_directory = "submitted"
-    c.CourseDirectory.autograded_directory = "autograded"
-    c.CourseDirectory.feedback_directory = "feedback"
-    c.CourseDirectory.db_url = database or db_url(root)
-    # nbgrader leaves the id empty, and an assignment then points at no course row. SQLite does not
-    # enforce that foreign key; PostgreSQL does. nbgrader's own default course id satisfies it.
-    c.CourseDirectory.course_id = "default_course"
-    # Files are handed in through the LMS, not nbgrader's exchange; keep it inside the course
-    # folder so nbgrader does not complain about /usr/local/share/nbgrader/exchange.
-    c.Exchange.root = str(root / "exchange")
-    # Only notebooks are course material; never copy data or checkpoints around.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.keras", "*.h5", "logs"]
-    c.Execute.timeout = timeout if timeout is not None else cell_timeout()
-    c.Execute.interrupt_on_timeout = True
-    # A student who deletes a test cell is still graded by it (nbgrader#1682).
-    c.OverwriteCells.add_missing_cells = True
-    # TensorFlow and friends write harmless notices to stderr; nbgrader scores any stderr
-    # output in a test cell as a failure, so drop the known-harmless lines.
-    c.IgnorePattern.enabled = True
-    c.IgnorePattern.pattern = (r"oneDNN|cuda|TF_ENABLE_ONEDNN|absl::|All log messages before absl|Unable to register"
-                               r"|computation_placer|triggered tf\.function retracing")
-    return c

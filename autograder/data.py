@@ -1,14 +1,13 @@
-"""Fetch, verify and load the course data sets without the internet.
+"""Fetch and verify the course data sets without the internet, and build the caches they need.
 
 ``make data`` copies each file named in ``data/manifest.json`` from a mirror folder (or
 downloads it) into the data folder and checks the SHA-256 of its *decompressed* payload,
-so a mirror that recompressed the files still verifies.
+so a mirror that recompressed the files still verifies. It then builds scikit-learn's cache of
+the California-housing archive, atomically, so that no grading kernel ever writes data.
 
-The loaders return exactly what the official ones return:
-
-* ``load_mnist`` / ``load_fashion_mnist`` = ``keras.datasets.{mnist,fashion_mnist}.load_data()``
-* ``fetch_california_housing`` = ``sklearn.datasets.fetch_california_housing`` (it *is* that
-  function, reading a cache seeded from the verified archive).
+Before anyone is graded, ``require_data`` checks every file the assignments load (and the cache
+built from them) and stops with the missing file and the command that fixes it. The loaders the
+notebooks call live in ``course_kernel.data``; they only read.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import tarfile
 import urllib.request
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
+
+from course_kernel import data as course_data
 
 from . import config
 
@@ -150,64 +152,83 @@ def _entry(path: str) -> DataFile:
     raise KeyError(path)
 
 
-# --- loaders ----------------------------------------------------------------------------------
 
-def read_idx(file: Path) -> np.ndarray:
-    """Read an IDX file (the MNIST format: big-endian header, then uint8 data), gzipped or not."""
-    opener = gzip.open if Path(file).suffix == ".gz" else open
-    with opener(file, "rb") as stream:
-        raw = stream.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise DataError(f"{file} is not an unsigned-byte IDX file")
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise DataError(f"{file}: header says {shape} but holds {data.size} values")
-    return data.reshape(shape)
+# --- caches -------------------------------------------------------------------------------------
+
+CALIFORNIA_ARCHIVE = "california-housing/cal_housing.tgz"
 
 
-def _load_idx_dataset(name: str, root: Path | None):
-    def part(stem: str) -> np.ndarray:
-        return read_idx(verify(_entry(f"{name}/{stem}.gz"), root))
-
-    return (
-        (part("train-images-idx3-ubyte"), part("train-labels-idx1-ubyte")),
-        (part("t10k-images-idx3-ubyte"), part("t10k-labels-idx1-ubyte")),
-    )
+def _cache_stamp(cache: Path) -> Path:
+    return cache.with_name(cache.name + ".sha256")
 
 
-def load_mnist(root: Path | None = None):
-    """Same as ``keras.datasets.mnist.load_data()``: ((x_train, y_train), (x_test, y_test)), uint8."""
-    return _load_idx_dataset("mnist", root)
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        _hash_stream(digest, stream)
+    return digest.hexdigest()
 
 
-def load_fashion_mnist(root: Path | None = None):
-    """Same as ``keras.datasets.fashion_mnist.load_data()``."""
-    return _load_idx_dataset("fashion-mnist", root)
+def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: readers see all or nothing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        write(partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
-def fetch_california_housing(root: Path | None = None, **kwargs):
-    """``sklearn.datasets.fetch_california_housing`` served from the verified local archive.
+def verify_california_cache(root: Path | None = None) -> Path:
+    """The cache, if it was built from the verified archive and is intact; DataError otherwise."""
+    cache = course_data.california_cache(root)
+    stamp = _cache_stamp(cache)
+    if not cache.is_file() or not stamp.is_file():
+        raise DataError(f"data cache missing: {cache}; {FIX}")
+    expected = json.loads(stamp.read_text())
+    if expected.get("source") != _entry(CALIFORNIA_ARCHIVE).sha256 or expected.get("sha256") != _file_sha256(cache):
+        raise DataError(f"data cache corrupt: {cache}; {FIX}")
+    return cache
 
-    scikit-learn caches the parsed archive as ``cal_housing.pkz``; we build that cache the way
-    scikit-learn does and then call scikit-learn itself, so every option (``as_frame``,
-    ``return_X_y``) behaves exactly as documented.
-    """
+
+def build_california_cache(root: Path | None = None, log: Callable[[str], None] = print) -> Path:
+    """scikit-learn's ``cal_housing.pkz``, parsed from the verified archive the way scikit-learn does."""
     import joblib
-    from sklearn.datasets import fetch_california_housing as sklearn_fetch
-    from sklearn.datasets._base import _pkl_filepath  # scikit-learn's own cache file name
 
-    root = Path(root or config.data_dir())
-    entry = _entry("california-housing/cal_housing.tgz")
-    data_home = root / "scikit_learn_data"
-    cache = Path(_pkl_filepath(str(data_home), "cal_housing.pkz"))
-    if not cache.is_file():
-        archive = verify(entry, root)
-        with tarfile.open(archive, mode="r:gz") as tar:
-            table = np.loadtxt(tar.extractfile(entry.member), delimiter=",")
-        # scikit-learn's column order: the target last, longitude/latitude moved to the end.
-        table = table[:, [8, 7, 2, 3, 4, 5, 6, 1, 0]]
-        data_home.mkdir(parents=True, exist_ok=True)
-        joblib.dump(table, cache, compress=6)
-    return sklearn_fetch(data_home=str(data_home), download_if_missing=False, **kwargs)
+    try:
+        return verify_california_cache(root)
+    except DataError:
+        pass
+    entry = _entry(CALIFORNIA_ARCHIVE)
+    archive = verify(entry, root)
+    with tarfile.open(archive, mode="r:gz") as tar:
+        table = np.loadtxt(tar.extractfile(entry.member), delimiter=",")
+    # scikit-learn's column order: the target last, longitude/latitude moved to the end.
+    table = table[:, [8, 7, 2, 3, 4, 5, 6, 1, 0]]
+    cache = course_data.california_cache(root)
+    _atomic_write(cache, lambda path: joblib.dump(table, path, compress=6))
+    stamp = json.dumps({"source": entry.sha256, "sha256": _file_sha256(cache)})
+    _atomic_write(_cache_stamp(cache), lambda path: path.write_text(stamp))
+    log(f"built     {cache.relative_to(Path(root or config.data_dir()))}")
+    return cache
+
+
+def build_caches(root: Path | None = None, log: Callable[[str], None] = print) -> None:
+    build_california_cache(root, log)
+
+
+# --- before grading -----------------------------------------------------------------------------
+
+def require_data(datasets: Iterable[str], root: Path | None = None) -> list[Path]:
+    """Every file of *datasets* present and verified (and caches built), or DataError naming the first
+    that is not and the command that fixes it. Called before any notebook is graded."""
+    wanted = set(datasets)
+    unknown = wanted - {entry.dataset for entry in manifest()}
+    if unknown:
+        raise DataError(f"no data set named {', '.join(sorted(unknown))} in {config.DATA_MANIFEST}")
+    files = [verify(entry, root) for entry in manifest() if entry.dataset in wanted]
+    if "california-housing" in wanted:
+        # Built here, once, before any kernel starts: two kernels must never race to write it.
+        files.append(build_california_cache(root, log=lambda message: None))
+    return files

@@ -2,7 +2,8 @@
 
 Per assignment: the score distribution, the pass rate of every test (hardest first: which hidden
 tests students fail most), the grading time per notebook, and every submission that could not be
-graded, with the reason. Reads ``results/<assignment>.json``, which ``Course.autograde`` writes.
+graded, with the reason. Grades made without a sandbox (``COURSE_SANDBOX=off``) are called out.
+Reads ``results/<assignment>.json``, which ``Course.autograde`` writes.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ def assignment_section(assignment: str, results) -> str:
             f"Score (of {max_score:g}): mean {statistics.mean(scores):.1f}, median {statistics.median(scores):g}, "
             f"min {min(scores):g}, max {max(scores):g}; {sum(s == max_score for s in scores)} full marks.</p>")
         parts.append(_histogram(scores, max_score, f"{assignment}: score distribution"))
+    unsandboxed = [r.student for r in graded if not r.sandboxed]
+    if unsandboxed:
+        parts.append(f'<p class="warn">{len(unsandboxed)} grade(s) made <b>unsandboxed</b> (COURSE_SANDBOX=off): '
+                     f"{e(', '.join(unsandboxed))}. Their notebooks ran with the grader's own rights.</p>")
     parts.append("<h3>Pass rate per test (hardest first)</h3><table><tr><th>test</th><th>points</th>"
                  "<th>passed</th><th>pass rate</th></tr>")
     for grade_id, rate, total, points in pass_rates(results):
@@ -92,6 +97,7 @@ body { font-family: system-ui, sans-serif; margin: 2em; max-width: 60em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.2em 0.8em; text-align: left; }
 .bar { display: inline-block; height: 0.8em; background: #4878a8; }
+.warn { background: #fff3cd; padding: 0.5em; }
 """
 
 

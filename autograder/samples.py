@@ -36,3 +36,31 @@ def file_samples(course, assignment: str) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     return list(texts)
+
+
+def _full_marks(result) -> str | None:
+    if result.error or result.score != result.max_score:
+        return f"the reference earned {result.score:g}/{result.max_score:g}" + (f" ({result.error})" if result.error else "")
+    return None
+
+
+def _nothing(result) -> str | None:
+    return None if not result.error and result.score == 0 else f"the blank release earned {result.score:g} ({result.error})"
+
+
+def _an_error(result) -> str | None:
+    return None if result.error else "a truncated download was graded instead of being reported"
+
+
+def _graded(result) -> str | None:
+    return f"could not be graded: {result.error}" if result.error else None
+
+
+class _Expected(dict):
+    """What each sample must come to: the demo fails when one does not (``make demo``)."""
+
+    def __missing__(self, student):
+        return _graded
+
+
+EXPECTED = _Expected(reference=_full_marks, blank=_nothing, truncated=_an_error)

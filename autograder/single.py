@@ -2,7 +2,8 @@
 
 A throwaway course is made in a temporary folder: the assignment is generated from
 solutions/ (which records the hidden tests in a private gradebook), the file is filed as the
-only submission, nbgrader autogrades it, and the scores are read back.
+only submission and graded exactly as a class is (sandboxed job, trusted verdicts), and the
+scores are read back.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Course, StudentResult
+from .course import Course
+from .results import StudentResult
 from .notebooks import SubmissionError, identify_assignment, read_notebook, source_notebook
 
 STUDENT = "student"
@@ -51,4 +53,5 @@ def as_json(result: StudentResult) -> dict:
         ],
         # What grading had to repair (a Colab-stripped notebook, for instance), when anything.
         **({"notes": result.notes} if result.notes else {}),
+        **({} if result.sandboxed else {"sandbox": "unsandboxed"}),
     }

@@ -1,17 +1,15 @@
-"""Find code in a submission that reaches for the grader instead of answering the exercise.
+"""Notes for the instructor about code in a submission that reaches for the grading machinery.
 
-Hidden tests run in the student's kernel, so a cell can in principle swap a check function, hook
-IPython's exception handling so failing tests print nothing, or edit ``sys.modules``. Whatever
-runtime defence a test adds, code running before it can undo. So the student's own code (answer
-cells and any cell they added; locked cells are replaced by nbgrader anyway) is read, not run,
-before grading:
+This is **not a defence**: it reads names, and code that avoids the names walks past it. What
+protects grades is elsewhere: the student's code runs in a sandbox that sees nothing of the grader,
+and every test is decided outside it from recorded evidence (docs/security.md). The scan only
+points a human at submissions worth a look: the student's own code (answer cells and any cell they
+added; the instructor's cells are restored by nbgrader) is read, not run, and each finding becomes
+a "review:" note in the grade table and the report.
 
-* ``GRADER`` findings (the grader package, IPython's exception hooks, builtins, the import
-  system, ``exec``/``eval`` of strings) hold the submission for review: it is not autograded and
-  the reason is recorded as its error.
-* ``LIBRARY`` findings (assigning to attributes of Keras, TensorFlow, NumPy, scikit-learn, ...)
-  are reported as notes only: the checks that matter measure models in a clean process, so such
-  patches cannot earn points (tests/test_assignments.py shows it), but the instructor should know.
+* findings about the grader (the grader's packages, IPython's exception hooks, builtins, the import
+  system, ``exec``/``eval`` of strings, ``ctypes``);
+* assignments to attributes of Keras, TensorFlow, NumPy, scikit-learn and friends.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from dataclasses import dataclass
 
 from .notebooks import nbgrader_meta
 
-GRADER_MODULES = {"autograder", "builtins", "importlib", "ctypes", "nbgrader", "nbclient", "IPython", "ipykernel"}
+GRADER_MODULES = {"autograder", "course_kernel", "builtins", "importlib", "ctypes", "nbgrader", "nbclient", "IPython", "ipykernel"}
 GRADER_CALLS = {"exec", "eval", "compile", "__import__", "get_ipython", "globals", "setattr", "delattr"}
 GRADER_ATTRIBUTES = {"set_custom_exc", "excepthook", "showtraceback", "showsyntaxerror", "run_cell", "modules",
                      "__builtins__", "__code__", "__globals__", "meta_path", "path_hooks"}
@@ -34,7 +32,7 @@ class Finding:
     cell: str
     line: int
     what: str
-    holds: bool  # True: hold for review; False: a note
+    reaches_grader: bool  # False: patches a library
 
     def __str__(self) -> str:
         return f"cell {self.cell!r} line {self.line}: {self.what}"
@@ -64,25 +62,25 @@ def scan_source(source: str, cell: str = "?") -> list[Finding]:
     magics = {id(node.value) for node in ast.walk(tree)
               if isinstance(node, ast.Attribute) and node.attr in IPYTHON_SYNTAX and isinstance(node.value, ast.Call)}
 
-    def hold(node, what):
+    def reaches(node, what):
         findings.append(Finding(cell, getattr(node, "lineno", 0), what, True))
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in GRADER_MODULES:
-                    hold(node, f"imports {alias.name}")
+                    reaches(node, f"imports {alias.name}")
         elif isinstance(node, ast.ImportFrom):
             # The offline data loaders (named in the notebooks' locked load cells) only read files.
-            if (node.module or "").split(".")[0] in GRADER_MODULES and node.module != "autograder.data":
-                hold(node, f"imports from {node.module}")
+            if (node.module or "").split(".")[0] in GRADER_MODULES and node.module != "course_kernel.data":
+                reaches(node, f"imports from {node.module}")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in GRADER_CALLS \
                 and id(node) not in magics:
-            hold(node, f"calls {node.func.id}()")
+            reaches(node, f"calls {node.func.id}()")
         elif isinstance(node, ast.Attribute) and node.attr in GRADER_ATTRIBUTES:
-            hold(node, f"uses .{node.attr}")
+            reaches(node, f"uses .{node.attr}")
         elif isinstance(node, ast.Name) and node.id in {"__builtins__", "AssertionError"} and isinstance(node.ctx, ast.Store):
-            hold(node, f"rebinds {node.id}")
+            reaches(node, f"rebinds {node.id}")
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:

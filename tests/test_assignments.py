@@ -12,7 +12,8 @@ test RMSE. Assignment 01 has its own, finer suite in test_course.py.
 import nbformat
 import pytest
 
-from autograder.course import Course, grade_table
+from autograder.course import Course
+from autograder.results import grade_table
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
 

@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from autograder import colab, config
-from autograder.course import Course, grade_table
+from autograder.course import Course
+from autograder.results import grade_table
 from autograder.notebooks import compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers
 
 A01, A03 = "01-perceptrons", "03-logistic-regression"
@@ -106,8 +107,9 @@ def test_repairs_are_reported_and_originals_kept(graded):
     assert any("restored nbgrader metadata" in note for note in results["colab-stripped"].notes)
     assert any("Copy of 01-perceptrons (1).ipynb" in note for note in results["renamed"].notes)
     assert not results["clean"].notes
-    originals = course.root / "originals" / "renamed" / A01
-    assert (originals / "Copy of 01-perceptrons (1).ipynb").is_file(), "the file as handed in is kept"
+    handed_in = course.submission_dir("renamed", A01)
+    assert [p.name for p in handed_in.iterdir()] == ["Copy of 01-perceptrons (1).ipynb"], "kept as handed in"
+    assert (course.layout.intake("renamed", A01) / f"{A01}.ipynb").is_file(), "graded from a renamed copy"
 
 
 def test_restore_reports_what_cannot_be_matched():

@@ -11,7 +11,8 @@ import json
 import nbformat
 import pytest
 
-from autograder.course import Course, grade_table
+from autograder.course import Course
+from autograder.results import grade_table
 from autograder.notebooks import compose_submission, nbgrader_meta, released_notebook, solution_answers
 
 A01 = "01-perceptrons"
@@ -154,6 +155,10 @@ def graded(tmp_path_factory):
     for name in ("Copy of 01-perceptrons.ipynb", "Untitled.ipynb"):
         nbformat.write(submissions["reference"], ambiguous / name)
 
+    expected = course.root / "expected"  # what was handed in, byte for byte
+    expected.mkdir()
+    for student in ("reference", "edited-test", "corrupt"):
+        (expected / student).write_bytes((course.submission_dir(student, A01) / NAME).read_bytes())
     progress = []
     results = {r.student: r for r in course.autograde(A01, progress=progress.append)}
     return course, results, progress
@@ -256,21 +261,29 @@ def test_endless_loop_is_interrupted_and_the_rest_is_graded(tmp_path):
 
 
 def test_an_unexpected_failure_is_recorded_as_that_students_error(tmp_path, monkeypatch):
-    # In-process, so the failure can be injected; across workers see tests/test_parallel.py.
+    from autograder import intake
+
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
     for student in ("first", "second"):
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(A01, solution_answers(A01)), folder / NAME)
-    prepare = Course._prepare_submission
+    prepare = intake.prepare
 
-    def broken_for_first(self, student, assignment, expected):
+    def broken_for_first(layout, release, student, assignment):
         if student == "first":
             raise KeyError("something nobody foresaw")
-        return prepare(self, student, assignment, expected)
+        return prepare(layout, release, student, assignment)
 
-    monkeypatch.setattr(Course, "_prepare_submission", broken_for_first)
-    course.generate(A01)
-    first, second = course.grade_student(A01, "first"), course.grade_student(A01, "second")
+    monkeypatch.setattr(intake, "prepare", broken_for_first)
+    first, second = course.autograde(A01, progress=lambda message: None)
     assert "KeyError" in first.error and first.score == 0
     assert second.error is None and second.score == 17
+
+
+def test_the_submission_folder_is_never_changed(graded):
+    course, _, _ = graded
+    # Colab names, repairs and repeated cells are dealt with on a copy in intake/.
+    for student in ("reference", "edited-test", "corrupt"):
+        handed_in = course.submission_dir(student, A01) / NAME
+        assert handed_in.read_bytes() == course.root.joinpath("expected", student).read_bytes()

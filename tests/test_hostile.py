@@ -2,6 +2,7 @@
 
 Each submission either earns exactly what its honest work deserves or gets a clear recorded
 error; none of them stops the batch, and every student appears in the results and the table.
+(Attempts on the grader itself, with before/after hashes of everything, are in test_redteam.py.)
 (Edited and deleted test cells, and Colab-stripped notebooks, are in test_course.py and
 test_colab.py; tampering with Keras methods in test_assignments.py.)
 """
@@ -12,9 +13,10 @@ import nbformat
 import psutil
 import pytest
 
-from autograder.course import Course, grade_table
+from autograder.course import Course
+from autograder.results import grade_table
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.parallel import Limits
+from autograder.sandbox import Limits
 
 A01, A02 = "01-perceptrons", "02-linear-regression"
 NAME = released_notebook(A01).name
@@ -58,12 +60,17 @@ HOSTILE = {
                                          "    except KeyboardInterrupt:\n        pass"}, None, "would not stop"),
     "huge-output": (_with(EX1, "for _i in range(200_000):\n    print('x' * 80)"), FULL, None),
     "duplicated-cells": (_duplicated_cells(), FULL, None),
-    "rewrites-checks": ({**REFERENCE, "ex5-iris": REFERENCE["ex5-iris"].replace("Perceptron(random_state=42)", "Perceptron(max_iter=1)")
-                         + "\nimport autograder.checks.perceptrons as _checks\n_checks.check_iris_perceptron = lambda *a: None"},
-                        None, "held for review"),
+    # Reaches for the grader's checks to switch one off: they are not in the sandbox, and the
+    # verdict is made outside it anyway. It earns what its (worse) iris answer earns.
+    "rewrites-checks": ({**REFERENCE, "ex5-iris": REFERENCE["ex5-iris"].replace("eta0=1,", "eta0=0.5,")
+                         + "\ntry:\n    import autograder.checks.perceptrons as _checks\n"
+                           "    _checks.sgd_equivalence = lambda *a: None\nexcept ImportError:\n    pass"},
+                        FULL - 1, None),
+    # Swallows every exception, so failing cells show no error: the blank exercise 1 records no
+    # evidence, and its tests still fail.
     "hides-failures": ({**{k: v for k, v in REFERENCE.items() if k != EX1},
                         "ex2-gates": "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)\n"
-                                     + REFERENCE["ex2-gates"]}, None, "held for review"),
+                                     + REFERENCE["ex2-gates"]}, FULL - 2, None),
     # Returns what the visible test expects for its one input instead of computing H(z); the
     # threshold unit built on it is right but inherits the wrong H, so both tests fail.
     "hard-coded": ({**REFERENCE, EX1: REFERENCE[EX1].replace("return (np.asarray(z) >= 0).astype(int)",
@@ -88,7 +95,7 @@ def batch(tmp_path_factory):
     # A second notebook beside the graded one is not graded, but named in the result.
     (course.submission_dir("two-notebooks", A01) / "scratch.ipynb").write_text("{}")
     lines = []
-    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072))
+    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072, processes=512))
     return course, {r.student: r for r in results}, lines
 
 
@@ -112,6 +119,12 @@ def test_nobody_is_lost_and_progress_is_shown(batch):
     assert "0 left" in lines[-1] and "failed" in lines[-1]
     table = grade_table(course.results(A01))
     assert all(student in table for student in HOSTILE)
+
+
+def test_code_reaching_for_the_grader_is_noted_for_review(batch):
+    _, results, _ = batch
+    assert any(note.startswith("review:") and "autograder" in note for note in results["rewrites-checks"].notes)
+    assert any(note.startswith("review:") and "set_custom_exc" in note for note in results["hides-failures"].notes)
 
 
 def test_files_not_graded_are_named(batch):

@@ -1,8 +1,7 @@
 """The instructor's HTML report, from recorded grading runs."""
 
-import json
-
-from autograder.course import Course, StudentResult, TestResult
+from autograder.course import Course
+from autograder.results import StudentResult, TestResult
 from autograder.report import pass_rates, write_report
 
 
@@ -25,7 +24,7 @@ def test_pass_rates_hardest_first_and_errors_excluded():
 
 def test_report_shows_distribution_pass_rates_times_and_errors(tmp_path):
     course = Course(tmp_path)
-    course._write_run("01-perceptrons", RESULTS)
+    course.store.update("01-perceptrons", RESULTS)
     html = write_report(course, ["01-perceptrons", "02-linear-regression"], tmp_path / "report.html").read_text()
     assert html.count("<h2>") == 1, "assignments never graded are left out"
     assert "data:image/png;base64," in html, "the score distribution is drawn"
@@ -34,14 +33,13 @@ def test_report_shows_distribution_pass_rates_times_and_errors(tmp_path):
     assert "mean 1.3" in html and "1 full marks" in html
 
 
-def test_later_runs_update_the_record_per_student(tmp_path):
+def test_grades_made_without_a_sandbox_are_called_out(tmp_path):
     course = Course(tmp_path)
-    course._write_run("01-perceptrons", RESULTS)
-    course._write_run("01-perceptrons", [_result("dee", {"test-easy": (1, True), "test-hard": (2, True)})])
-    latest = {r.student: r for r in course.last_run("01-perceptrons")}
-    assert set(latest) == {"ann", "bob", "cid", "dee"} and latest["dee"].error is None and latest["dee"].score == 3
-    saved = json.loads((tmp_path / "results" / "01-perceptrons.json").read_text())
-    assert [r["student"] for r in saved] == ["ann", "bob", "cid", "dee"]
+    unsandboxed = _result("eve", {"test-easy": (1, True), "test-hard": (2, True)})
+    unsandboxed.sandboxed = False
+    course.store.update("01-perceptrons", [*RESULTS, unsandboxed])
+    html = write_report(course, ["01-perceptrons"], tmp_path / "report.html").read_text()
+    assert "unsandboxed" in html and "eve" in html.split("unsandboxed")[1][:300]
 
 
 def test_report_without_runs_says_what_to_do(tmp_path):

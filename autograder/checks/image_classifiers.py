@@ -1,97 +1,175 @@
-"""Hidden-test checks for assignments 04 (MNIST) and 05 (Fashion-MNIST): 784-300-100-10 MLPs.
+"""Trusted checks for assignments 04 (MNIST) and 05 (Fashion-MNIST): 784-300-100-10 MLPs.
 
-Accuracy is never taken from the notebook: the model is saved and evaluated in a clean process
-on the official test set loaded by the grader (``isolated.evaluate_saved_model``). Data are
-compared with the grader's own verified copy. Thresholds: docs/calibration.md.
+Accuracy is never taken from the notebook: the model the hidden test saved is run by the model
+sandbox on the official test images, and the grader compares its predictions with the labels it
+loaded itself. Arrays are compared through random projections of their rows, drawn anew for
+every grading run. Thresholds: docs/calibration.md.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .isolated import evaluate_saved_model
-from .keras_models import activation_name, dense_layers, loss_name
+from course_kernel import data
+
+from .base import Checks, Evidence, as_array, require
+from .keras_models import activation, has_layer, input_shapes, output_shapes, require_loss
 
 PARAMETERS = 266_610  # 784*300+300 + 300*100+100 + 100*10+10
-MIN_TEST_ACCURACY = {"mnist": 0.975, "fashion_mnist": 0.885}
 VALIDATION_SIZE = 5000
+TRAIN_SIZE = 60_000 - VALIDATION_SIZE
+REPORT_TOLERANCE = 0.002
+FINGERPRINT_TOLERANCE = 1e-3
 
 
-def official(dataset: str):
-    from autograder import data
+class ImageClassifierChecks(Checks):
+    def __init__(self, assignment: str, dataset: str, prefix: str, min_accuracy: float):
+        super().__init__(assignment, datasets=(dataset,))
+        self.dataset, self.prefix, self.min_accuracy = dataset, prefix, min_accuracy
+        self.inputs("test")(lambda: self.official()[1][0].astype("float32") / np.float32(255))
 
-    return {"mnist": data.load_mnist, "fashion_mnist": data.load_fashion_mnist}[dataset]()
-
-
-def check_split(dataset: str, X_train, X_valid, X_test, y_train, y_valid) -> None:
-    (x_full, y_full), (x_test, _) = official(dataset)
-    for name, array in [("X_train", X_train), ("X_valid", X_valid), ("X_test", X_test)]:
-        array = np.asarray(array)
-        assert array.dtype == np.float32, f"{name} should be float32 (divide by 255.0 and astype('float32'))"
-        assert array.min() >= 0 and array.max() <= 1, f"{name} should be scaled to [0, 1]"
-    assert np.shape(X_valid) == (VALIDATION_SIZE, 28, 28), f"X_valid: the last {VALIDATION_SIZE} training images"
-    assert np.shape(X_train) == (len(x_full) - VALIDATION_SIZE, 28, 28), "X_train: the other training images"
-    assert np.allclose(X_valid, x_full[-VALIDATION_SIZE:] / 255.0), "X_valid must be the last 5000 training images"
-    assert np.array_equal(y_valid, y_full[-VALIDATION_SIZE:]) and np.array_equal(y_train, y_full[:-VALIDATION_SIZE])
-    assert np.allclose(X_test, x_test / 255.0), "X_test must be the official test set, scaled"
-    # The validation set must share no image with the test set (it is used to choose when to stop).
-    test_rows = {row.tobytes() for row in x_test.reshape(len(x_test), -1)}
-    valid_bytes = (np.rint(np.asarray(X_valid) * 255)).astype(np.uint8).reshape(VALIDATION_SIZE, -1)
-    shared = sum(row.tobytes() in test_rows for row in valid_bytes)
-    assert shared == 0, f"{shared} validation images are also test images"
+    def official(self):
+        return _official(self.dataset)
 
 
-def check_architecture(model) -> None:
-    import keras
-
-    assert tuple(model.inputs[0].shape) == (None, 28, 28), f"input shape should be (None, 28, 28), got {model.inputs[0].shape}"
-    assert tuple(model.outputs[0].shape) == (None, 10), f"output shape should be (None, 10), got {model.outputs[0].shape}"
-    assert any(isinstance(layer, keras.layers.Flatten) for layer in model.layers), "flatten the 28x28 images first"
-    dense = dense_layers(model)
-    assert [d.units for d in dense] == [300, 100, 10], f"Dense layers of 300, 100 and 10 units, got {[d.units for d in dense]}"
-    assert [activation_name(d) for d in dense] == ["relu", "relu", "softmax"], "relu, relu, softmax"
-    assert model.count_params() == PARAMETERS, f"{PARAMETERS:,} parameters expected, found {model.count_params():,}"
+@functools.lru_cache(maxsize=2)
+def _official(dataset: str):
+    """The verified data set, loaded once per grading process (the judges of one student use it often)."""
+    return (data.load_mnist if dataset == "mnist" else data.load_fashion_mnist)()
 
 
-def check_builder(build) -> None:
-    first, second = build(), build()
-    check_architecture(first)
-    assert first is not second, "build_mlp() must return a new model on every call"
+MNIST = ImageClassifierChecks("04-mnist", "mnist", "mnist", min_accuracy=0.975)
+FASHION = ImageClassifierChecks("05-fashion-mnist", "fashion-mnist", "fashion", min_accuracy=0.885)
 
 
-def check_trained_model(dataset: str, model, history, loss: str) -> None:
-    check_architecture(model)
-    assert loss_name(model) == loss, f"compile with {loss}, not {loss_name(model)!r}"
-    logs = getattr(history, "history", {})
-    assert "val_accuracy" in logs and "accuracy" in logs, "train with validation data and metrics=['accuracy']"
-    facts = evaluate_saved_model(model, dataset)
-    assert facts["parameters"] == PARAMETERS and facts["output_shape"] == [10000, 10], facts
-    assert facts["max_row_sum_error"] < 1e-4, "softmax outputs must sum to 1"
-    threshold = MIN_TEST_ACCURACY[dataset]
-    assert facts["accuracy"] >= threshold, (
-        f"test accuracy measured by the grader is {facts['accuracy']:.4f}, needs {threshold}")
+def _projection(rng: np.random.Generator) -> dict:
+    return {"r": rng.normal(size=28 * 28), "r10": rng.normal(size=10)}
 
 
-def check_reported_results(dataset: str, model, test_accuracy, y_pred) -> None:
+def _expected_rows(images: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Each image scaled to [0, 1], projected on r (in chunks: the training set is large)."""
+    flat = images.reshape(len(images), -1)
+    return np.concatenate([(flat[i:i + 5000] / 255.0) @ r for i in range(0, len(flat), 5000)])
+
+
+def _same_images(summary: dict, images: np.ndarray, r: np.ndarray, name: str, advice: str) -> None:
+    require(isinstance(summary, dict) and "shape" in summary, f"{name}: nothing was recorded")
+    require(tuple(summary["shape"]) == images.shape, f"{name} should have shape {images.shape}, got {tuple(summary['shape'])}")
+    require(summary["dtype"] == "float32", f"{name} should be float32 (divide by 255.0 and astype('float32'))")
+    require(summary["min"] is not None and summary["min"] >= 0 and summary["max"] <= 1, f"{name} should be scaled to [0, 1]")
+    rows = as_array(summary["rows"], f"{name} rows")
+    require(np.allclose(rows, _expected_rows(images, r), atol=FINGERPRINT_TOLERANCE), f"{name}: {advice}")
+
+
+def _check_split(checks: ImageClassifierChecks, ev: Evidence, challenge: dict) -> None:
+    (x_full, y_full), (x_test, _) = checks.official()
+    r = challenge["r"]
+    _same_images(ev.value("X_train"), x_full[:-VALIDATION_SIZE], r, "X_train",
+                 f"X_train should be the first {TRAIN_SIZE} training images, scaled")
+    _same_images(ev.value("X_valid"), x_full[-VALIDATION_SIZE:], r, "X_valid",
+                 f"X_valid should be the last {VALIDATION_SIZE} training images, scaled (never test images: "
+                 "the validation set decides when to stop)")
+    _same_images(ev.value("X_test"), x_test, r, "X_test", "X_test must be the official test set, scaled")
+    require(np.array_equal(ev.array("y_valid"), y_full[-VALIDATION_SIZE:]), "y_valid: the labels of the last 5000 training images")
+    require(np.array_equal(ev.array("y_train"), y_full[:-VALIDATION_SIZE]), "y_train: the labels of the other training images")
+
+
+def _check_architecture(model) -> None:
+    require(input_shapes(model) == [(None, 28, 28)], f"input shape should be (None, 28, 28), got {input_shapes(model)}")
+    require(output_shapes(model) == [(None, 10)], f"output shape should be (None, 10), got {output_shapes(model)}")
+    require(has_layer(model, "Flatten"), "flatten the 28x28 images first")
+    dense = model.dense()
+    require([d.get("units") for d in dense] == [300, 100, 10],
+            f"Dense layers of 300, 100 and 10 units, got {[d.get('units') for d in dense]}")
+    require([activation(d) for d in dense] == ["relu", "relu", "softmax"], "relu, relu, softmax")
+    require(model.facts.get("params") == PARAMETERS, f"{PARAMETERS:,} parameters expected, found {model.facts.get('params')}")
+
+
+def _check_builder(ev: Evidence, name: str) -> None:
+    _check_architecture(ev.model("model", f"{name}()"))
+    require(ev.flag("distinct"), f"{name}() must return a new model on every call")
+
+
+def _accuracy(checks: ImageClassifierChecks, model) -> float:
+    (_, _), (_, y_test) = checks.official()
+    proba = model.predicted("test")
+    require(proba.shape == (len(y_test), 10), f"one probability per class and test image expected, got {proba.shape}")
+    require(np.max(np.abs(proba.sum(axis=1) - 1)) < 1e-4, "softmax outputs must sum to 1")
+    return float(np.mean(proba.argmax(axis=1) == y_test))
+
+
+def _check_trained(checks: ImageClassifierChecks, ev: Evidence, history_key: str, loss: str) -> None:
+    model = ev.model("model", f"{checks.prefix}_model")
+    _check_architecture(model)
+    require_loss(model, loss)
+    logs = ev.mapping(history_key, "the training history")
+    require("val_accuracy" in logs and "accuracy" in logs, "train with validation data and metrics=['accuracy']")
+    accuracy = _accuracy(checks, model)
+    require(accuracy >= checks.min_accuracy,
+            f"test accuracy measured by the grader is {accuracy:.4f}, needs {checks.min_accuracy}")
+
+
+def _check_reported(checks: ImageClassifierChecks, ev: Evidence) -> None:
     """What the notebook reports must be what the model really does on the real test set."""
-    (_, _), (_, y_test) = official(dataset)
-    facts = evaluate_saved_model(model, dataset)
-    assert np.shape(y_pred) == (len(y_test),), f"y_pred: one class index per test image, shape ({len(y_test)},)"
-    reported = float(np.mean(np.asarray(y_pred) == y_test))
-    assert abs(reported - facts["accuracy"]) < 0.002, (
-        f"y_pred gives accuracy {reported:.4f} but the model really scores {facts['accuracy']:.4f}")
-    assert abs(float(test_accuracy) - facts["accuracy"]) < 0.002, (
-        f"test_accuracy = {float(test_accuracy):.4f} but the model really scores {facts['accuracy']:.4f}")
+    (_, _), (_, y_test) = checks.official()
+    measured = _accuracy(checks, ev.model("model", f"{checks.prefix}_model"))
+    y_pred = ev.array("y_pred")
+    require(y_pred.shape == (len(y_test),), f"y_pred: one class index per test image, shape ({len(y_test)},)")
+    reported = float(np.mean(y_pred == y_test))
+    require(abs(reported - measured) < REPORT_TOLERANCE,
+            f"y_pred gives accuracy {reported:.4f} but the model really scores {measured:.4f}")
+    test_accuracy = ev.number("test_accuracy")
+    require(abs(test_accuracy - measured) < REPORT_TOLERANCE,
+            f"test_accuracy = {test_accuracy:.4f} but the model really scores {measured:.4f}")
 
 
-def check_continued_training(model, first_history, second_history, first_epochs: int, total_epochs: int,
-                             steps_per_epoch: int) -> None:
-    """Two fit calls on one model: the second picks up where the first stopped."""
-    first = len(getattr(first_history, "history", {}).get("loss", []))
-    second = len(getattr(second_history, "history", {}).get("loss", []))
-    assert first == first_epochs, f"the first fit should run {first_epochs} epochs, ran {first}"
-    assert second == total_epochs - first_epochs, f"the second fit should run epochs {first_epochs + 1}-{total_epochs}"
-    steps = int(np.asarray(model.optimizer.iterations))
-    assert steps == total_epochs * steps_per_epoch, (
-        f"the optimizer took {steps} steps; {total_epochs} epochs of {steps_per_epoch} batches expected "
-        "(was the model rebuilt or recompiled between the two fits?)")
+# --- 04: MNIST ----------------------------------------------------------------------------------------
+
+MNIST.test("test-mnist-split", challenge=_projection)(lambda ev, ch: _check_split(MNIST, ev, ch))
+MNIST.test("test-build-mlp", models={"model": ()})(lambda ev, ch: _check_builder(ev, "build_mlp"))
+
+
+@MNIST.test("test-mnist-onehot", challenge=_projection)
+def mnist_onehot(ev: Evidence, challenge: dict) -> None:
+    (_, y_full), (_, y_test) = MNIST.official()
+    r10 = challenge["r10"]
+    for name, labels in (("y_train_onehot", y_full[:-VALIDATION_SIZE]), ("y_valid_onehot", y_full[-VALIDATION_SIZE:]),
+                         ("y_test_onehot", y_test)):
+        summary = ev.value(name)
+        require(isinstance(summary, dict) and tuple(summary.get("shape", ())) == (len(labels), 10),
+                f"{name} should have shape ({len(labels)}, 10)")
+        rows = as_array(summary["rows"], name)
+        require(np.allclose(rows, r10[labels], atol=1e-5), f"{name} must be the one-hot coding of its labels "
+                                                          "(keras.utils.to_categorical(labels, 10))")
+
+
+MNIST.test("test-mnist-model", models={"model": ("test",)})(
+    lambda ev, ch: _check_trained(MNIST, ev, "history", "categorical_crossentropy"))
+MNIST.test("test-mnist-results", models={"model": ("test",)})(lambda ev, ch: _check_reported(MNIST, ev))
+
+
+# --- 05: Fashion-MNIST --------------------------------------------------------------------------------
+
+FASHION.test("test-fashion-split", challenge=_projection)(lambda ev, ch: _check_split(FASHION, ev, ch))
+FASHION.test("test-build-fashion-mlp", models={"model": ()})(lambda ev, ch: _check_builder(ev, "build_fashion_mlp"))
+
+FIRST_EPOCHS, TOTAL_EPOCHS, STEPS_PER_EPOCH = 20, 30, 430  # batches of 128 of 55 000 images
+
+
+@FASHION.test("test-fashion-model", models={"model": ("test",)})
+def fashion_model(ev: Evidence, challenge: dict) -> None:
+    """Two fit calls on one model: the second picks up where the first stopped; then the accuracy."""
+    first = len(ev.mapping("history_1", "history_1.history").get("loss", []))
+    second = len(ev.mapping("history_2", "history_2.history").get("loss", []))
+    require(first == FIRST_EPOCHS, f"the first fit should run {FIRST_EPOCHS} epochs, ran {first}")
+    require(second == TOTAL_EPOCHS - FIRST_EPOCHS, f"the second fit should run epochs {FIRST_EPOCHS + 1}-{TOTAL_EPOCHS}")
+    steps = ev.model("model", "fashion_model").facts.get("optimizer_iterations")
+    require(steps == TOTAL_EPOCHS * STEPS_PER_EPOCH,
+            f"the optimizer took {steps} steps; {TOTAL_EPOCHS} epochs of {STEPS_PER_EPOCH} batches expected "
+            "(was the model rebuilt or recompiled between the two fits?)")
+    _check_trained(FASHION, ev, "history_2", "sparse_categorical_crossentropy")
+
+
+FASHION.test("test-fashion-results", models={"model": ("test",)})(lambda ev, ch: _check_reported(FASHION, ev))

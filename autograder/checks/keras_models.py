@@ -1,65 +1,62 @@
-"""Reading a student's Keras model the same way in every hidden test.
-
-Predictions are computed by calling the model directly (``model(x, training=False)``), not
-``predict``: no progress bar, no tf.function retracing warning on stderr (which nbgrader would
-score as a failure), and a monkeypatched ``predict`` changes nothing here.
-"""
+"""Reading a student's Keras model the same way in every judge: from the facts the model sandbox
+reported (``autograder/model_evaluator.py``), never from the student's kernel."""
 
 from __future__ import annotations
 
 import numpy as np
 
-LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
+from .base import ModelReport, require
 
 
-def dense_layers(model) -> list:
-    import keras
-
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+def activation(layer: dict) -> str:
+    return layer.get("activation") or "linear"
 
 
-def single_dense(model, units: int):
-    """The model's only Dense layer, asserting there is exactly one with *units* units."""
-    dense = dense_layers(model)
-    assert len(dense) == 1, f"expected exactly one Dense layer, found {len(dense)}"
-    assert dense[0].units == units, f"the Dense layer should have {units} unit(s), has {dense[0].units}"
+def single_dense(model: ModelReport, units: int) -> dict:
+    """The model's only Dense layer, requiring that there is exactly one, with *units* units."""
+    dense = model.dense()
+    require(len(dense) == 1, f"expected exactly one Dense layer, found {len(dense)}")
+    require(dense[0].get("units") == units, f"the Dense layer should have {units} unit(s), has {dense[0].get('units')}")
     return dense[0]
 
 
-def trainable_parameters(model) -> int:
-    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+def input_shapes(model: ModelReport) -> list[tuple]:
+    return [tuple(shape) for shape in model.facts.get("inputs", [])]
 
 
-def activation_name(layer) -> str:
-    return getattr(layer.activation, "__name__", type(layer.activation).__name__)
+def output_shapes(model: ModelReport) -> list[tuple]:
+    return [tuple(shape) for shape in model.facts.get("outputs", [])]
 
 
-def loss_name(model) -> str:
-    """Canonical snake_case name of the compiled loss, whether given as a string, function or object."""
-    import keras
-
-    loss = getattr(model, "loss", None)
-    assert loss is not None, "the model is not compiled (call model.compile(...))"
-    if isinstance(loss, str):
-        loss = keras.losses.get(loss)
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
-    return LOSS_ALIASES.get(name, name)
+def input_width(model: ModelReport) -> int | None:
+    shapes = input_shapes(model)
+    return shapes[0][-1] if shapes else None
 
 
-def learning_rate(model) -> float:
-    return float(np.asarray(model.optimizer.learning_rate))
+def has_layer(model: ModelReport, kind: str) -> bool:
+    return kind in model.classes()
 
 
-def input_width(model) -> int:
-    shape = model.inputs[0].shape if model.inputs else model.input_shape
-    return int(shape[-1])
+def require_loss(model: ModelReport, loss: str, advice: str | None = None) -> None:
+    found = model.loss()
+    require(found is not None, "the model is not compiled (call model.compile(...))")
+    require(found == loss, advice or f"compile with {loss}, not {found!r}")
 
 
-def predict(model, X) -> np.ndarray:
-    return np.asarray(model(np.asarray(X, dtype="float32"), training=False))
+def normalization(model: ModelReport) -> dict | None:
+    layers = [layer for layer in model.layers() if layer.get("class") == "Normalization"]
+    return layers[0] if layers else None
 
 
-def has_normalization(model) -> bool:
-    import keras
+def require_regression_output(model: ModelReport, inputs: int = 1) -> None:
+    """One output value, no activation on it: a regression head."""
+    require(len(input_shapes(model)) == inputs, f"the model should have {inputs} input(s), has {len(input_shapes(model))}")
+    outputs = output_shapes(model)
+    require(outputs == [(None, 1)], f"output shape should be (None, 1), got {outputs}")
+    dense = model.dense()
+    require(dense and activation(dense[-1]) == "linear",
+            f"a regression output has no activation, found {activation(dense[-1]) if dense else 'no Dense layer'!r}")
 
-    return any(isinstance(layer, keras.layers.Normalization) for layer in model.layers)
+
+def rmse(y_true, y_pred) -> float:
+    return float(np.sqrt(np.mean((np.ravel(y_pred) - np.ravel(y_true)) ** 2)))

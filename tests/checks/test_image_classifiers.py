@@ -1,11 +1,14 @@
-"""Assignment 04/05 checks: data split, architecture, and accuracy measured in a clean process."""
+"""Assignment 04/05 judges: data split, architecture, and accuracy measured outside the notebook."""
 
 import keras
 import numpy as np
 import pytest
 
 from autograder.checks import image_classifiers as check
-from autograder.checks.isolated import evaluate_saved_model
+
+from . import harness
+
+A04, A05 = "04-mnist", "05-fashion-mnist"
 
 
 def mlp(hidden=(300, 100), dropout=0.0):
@@ -17,71 +20,103 @@ def mlp(hidden=(300, 100), dropout=0.0):
     return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
 
 
+def functional_mlp():
+    inputs = keras.Input((28, 28))
+    hidden = keras.layers.Dense(100, activation="relu")(keras.layers.Dense(300, activation="relu")(keras.layers.Flatten()(inputs)))
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
+
+
+@pytest.fixture
+def verdict(tmp_path, monkeypatch):
+    def judge(assignment, test_id, sandboxed_models=False, **namespace):
+        return harness.judge(assignment, test_id, {"np": np, "keras": keras, **namespace}, tmp_path, monkeypatch,
+                             sandboxed_models=sandboxed_models)
+    return judge
+
+
 @pytest.fixture(scope="module")
 def mnist(data_root):
-    (x, y), (x_test, y_test) = check.official("mnist")
+    (x, y), (x_test, y_test) = check.MNIST.official()
     return x, y, x_test, y_test
 
 
-def test_split_right_and_wrong(mnist):
+def test_split_right_and_wrong(verdict, mnist):
     x, y, x_test, _ = mnist
     scale = lambda a: a / np.float32(255)  # noqa: E731
     right = dict(X_train=scale(x[:-5000]), X_valid=scale(x[-5000:]), X_test=scale(x_test), y_train=y[:-5000], y_valid=y[-5000:])
-    check.check_split("mnist", **right)
-    with pytest.raises(AssertionError, match="float32"):
-        check.check_split("mnist", **{**right, "X_valid": x[-5000:] / 255.0})
-    with pytest.raises(AssertionError, match="scaled"):
-        check.check_split("mnist", **{**right, "X_test": x_test.astype(np.float32)})
-    with pytest.raises(AssertionError, match="last 5000"):
-        check.check_split("mnist", **{**right, "X_valid": scale(x_test[:5000])})  # validation taken from the test set
-    with pytest.raises(AssertionError):
-        check.check_split("mnist", **{**right, "X_valid": scale(x[:5000])})
+    assert verdict(A04, "test-mnist-split", **right).passed
+    assert verdict(A04, "test-mnist-split", **{**right, "X_train": (x[:-5000] / 255.0).astype("float32")}).passed
+    assert "float32" in verdict(A04, "test-mnist-split", **{**right, "X_valid": x[-5000:] / 255.0}).message
+    assert "scaled" in verdict(A04, "test-mnist-split", **{**right, "X_test": x_test.astype(np.float32)}).message
+    # Validation taken from the test set; or the first training images.
+    assert "last 5000" in verdict(A04, "test-mnist-split", **{**right, "X_valid": scale(x_test[:5000])}).message
+    assert not verdict(A04, "test-mnist-split", **{**right, "X_valid": scale(x[:5000])}).passed
+    one_image_off = scale(x[-5000:]).copy()
+    one_image_off[1234] = scale(x_test[0])
+    assert not verdict(A04, "test-mnist-split", **{**right, "X_valid": one_image_off}).passed
 
 
-def test_architecture_right_and_wrong():
-    check.check_architecture(mlp())
-    check.check_architecture(mlp(dropout=0.2))
-    check.check_builder(mlp)
-    for wrong in [mlp((256, 128)), mlp((300,)), keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])]:
-        with pytest.raises(AssertionError):
-            check.check_architecture(wrong)
+def test_architecture_right_and_wrong(verdict):
+    assert verdict(A04, "test-build-mlp", build_mlp=mlp).passed
+    assert verdict(A04, "test-build-mlp", build_mlp=functional_mlp).passed, "the functional API is as good"
+    assert verdict(A05, "test-build-fashion-mlp", build_fashion_mlp=lambda: mlp(dropout=0.2)).passed
+    for wrong in [lambda: mlp((256, 128)), lambda: mlp((300,)),
+                  lambda: keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])]:
+        assert not verdict(A04, "test-build-mlp", build_mlp=wrong).passed
     same = mlp()
-    with pytest.raises(AssertionError, match="new model"):
-        check.check_builder(lambda: same)
+    assert "new model" in verdict(A04, "test-build-mlp", build_mlp=lambda: same).message
 
 
-def test_untrained_model_fails_whatever_its_history_says(data_root):
+def test_onehot_right_and_wrong(verdict, mnist):
+    _, y, _, y_test = mnist
+    right = {f"y_{name}_onehot": keras.utils.to_categorical(labels, 10)
+             for name, labels in (("train", y[:-5000]), ("valid", y[-5000:]), ("test", y_test))}
+    assert verdict(A04, "test-mnist-onehot", **right).passed
+    shifted = keras.utils.to_categorical((y_test + 1) % 10, 10)
+    assert "one-hot" in verdict(A04, "test-mnist-onehot", **{**right, "y_test_onehot": shifted}).message
+
+
+def test_untrained_model_fails_whatever_its_history_says(verdict, data_root):
     model = mlp()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     fake = type("History", (), {"history": {"accuracy": [0.99], "val_accuracy": [0.99]}})()
-    with pytest.raises(AssertionError, match="measured by the grader"):
-        check.check_trained_model("mnist", model, fake, "categorical_crossentropy")
+    result = verdict(A04, "test-mnist-model", mnist_model=model, mnist_history=fake)
+    assert "measured by the grader" in result.message
 
 
-def test_clean_process_ignores_a_patched_predict(data_root, monkeypatch):
+def test_a_patched_predict_changes_nothing_outside_the_kernel(verdict, data_root, monkeypatch):
+    # Patched where the hidden test records (here), measured in the model sandbox (another process).
     model = mlp()
-    monkeypatch.setattr(keras.Model, "predict", lambda self, *args, **kwargs: np.eye(10)[np.zeros(10000, int)])
-    facts = evaluate_saved_model(model, "fashion_mnist")
-    assert facts["output_shape"] == [10000, 10] and facts["parameters"] == check.PARAMETERS
-    assert facts["accuracy"] < 0.3, "an untrained model stays untrained in the grader's process"
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    (_, _), (_, y_test) = check.MNIST.official()
+    monkeypatch.setattr(keras.Model, "predict", lambda self, *args, **kwargs: keras.utils.to_categorical(y_test, 10))
+    result = verdict(A04, "test-mnist-results", mnist_model=model, test_accuracy=1.0, y_pred=y_test,
+                     sandboxed_models=True)
+    assert "really scores" in result.message
 
 
-def test_a_model_that_cannot_be_reloaded_is_reported(data_root):
+def test_a_model_with_code_in_it_is_refused(verdict, data_root):
     model = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Flatten(),
                               keras.layers.Dense(10, activation="softmax")])
-    with pytest.raises(AssertionError, match="clean process|could not be saved"):
-        evaluate_saved_model(model, "mnist")
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    fake = type("History", (), {"history": {"accuracy": [0.99], "val_accuracy": [0.99]}})()
+    result = verdict(A04, "test-mnist-model", mnist_model=model, mnist_history=fake)
+    assert "could not be loaded" in result.message
 
 
-def test_continued_training():
-    model = mlp((8, 4))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+def test_continued_training(verdict, monkeypatch, data_root):
+    monkeypatch.setattr(check, "FIRST_EPOCHS", 2)
+    monkeypatch.setattr(check, "TOTAL_EPOCHS", 3)
+    monkeypatch.setattr(check, "STEPS_PER_EPOCH", 2)
     X, y = np.zeros((64, 28, 28), np.float32), np.zeros(64, int)
-    first = model.fit(X, y, epochs=2, batch_size=32, verbose=0)
-    second = model.fit(X, y, initial_epoch=2, epochs=3, batch_size=32, verbose=0)
-    check.check_continued_training(model, first, second, 2, 3, 2)
-    fresh = mlp((8, 4))
-    fresh.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    again = fresh.fit(X, y, initial_epoch=2, epochs=3, batch_size=32, verbose=0)
-    with pytest.raises(AssertionError, match="rebuilt or recompiled"):
-        check.check_continued_training(fresh, first, again, 2, 3, 2)
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    first = model.fit(X, y, epochs=2, batch_size=32, validation_data=(X, y), verbose=0)
+    second = model.fit(X, y, initial_epoch=2, epochs=3, batch_size=32, validation_data=(X, y), verbose=0)
+    result = verdict(A05, "test-fashion-model", fashion_model=model, history_1=first, history_2=second)
+    assert "measured by the grader" in result.message, "the two fits pass; only the (untrained) accuracy fails"
+    fresh = mlp()
+    fresh.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    again = fresh.fit(X, y, initial_epoch=2, epochs=3, batch_size=32, validation_data=(X, y), verbose=0)
+    result = verdict(A05, "test-fashion-model", fashion_model=fresh, history_1=first, history_2=again)
+    assert "rebuilt or recompiled" in result.message

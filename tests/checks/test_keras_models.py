@@ -1,10 +1,14 @@
-"""Reading Keras models: loss names however they were given, layers, parameters."""
+"""What the model evaluator reports about a Keras model, and how judges read it: losses however
+they were given, layers, parameters, predictions."""
 
 import keras
 import numpy as np
 import pytest
 
 from autograder.checks import keras_models as km
+from autograder.checks.base import Failed
+
+from . import harness
 
 
 def _compiled(loss):
@@ -15,29 +19,36 @@ def _compiled(loss):
 
 @pytest.mark.parametrize("loss", ["mse", "mean_squared_error", keras.losses.MeanSquaredError(),
                                   keras.losses.mean_squared_error])
-def test_mse_recognised_in_every_spelling(loss):
-    assert km.loss_name(_compiled(loss)) == "mean_squared_error"
+def test_mse_recognised_in_every_spelling(loss, tmp_path):
+    assert harness.model_report(_compiled(loss), tmp_path).loss() == "mean_squared_error"
 
 
 @pytest.mark.parametrize("loss, name", [("binary_crossentropy", "binary_crossentropy"),
                                         (keras.losses.BinaryCrossentropy(), "binary_crossentropy"),
                                         ("sparse_categorical_crossentropy", "sparse_categorical_crossentropy"),
                                         ("mae", "mean_absolute_error")])
-def test_other_losses(loss, name):
-    assert km.loss_name(_compiled(loss)) == name
+def test_other_losses(loss, name, tmp_path):
+    assert harness.model_report(_compiled(loss), tmp_path).loss() == name
 
 
-def test_uncompiled_model_is_reported():
+def test_uncompiled_model_is_reported(tmp_path):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    with pytest.raises(AssertionError, match="not compiled"):
-        km.loss_name(model)
+    with pytest.raises(Failed, match="not compiled"):
+        km.require_loss(harness.model_report(model, tmp_path), "mean_squared_error")
 
 
-def test_layers_parameters_and_prediction():
-    model = _compiled("mse")
-    assert km.trainable_parameters(model) == 4, "Normalization statistics are not trainable"
-    assert km.input_width(model) == 3 and km.has_normalization(model)
-    assert km.activation_name(km.single_dense(model, 1)) == "linear"
-    assert km.predict(model, np.zeros((5, 3))).shape == (5, 1)
-    with pytest.raises(AssertionError, match="3 unit"):
-        km.single_dense(model, 3)
+def test_layers_parameters_and_prediction(tmp_path):
+    report = harness.model_report(_compiled("mse"), tmp_path, zeros=np.zeros((5, 3), dtype="float32"))
+    assert report.facts["trainable_params"] == 4, "Normalization statistics are not trainable"
+    assert km.input_width(report) == 3 and km.has_layer(report, "Normalization")
+    assert km.activation(km.single_dense(report, 1)) == "linear"
+    assert report.predicted("zeros").shape == (5, 1)
+    with pytest.raises(Failed, match="3 unit"):
+        km.single_dense(report, 3)
+
+
+def test_a_model_with_code_in_it_is_not_loaded(tmp_path):
+    # Safe mode: a Lambda layer would run the student's code in the grader's sandbox; it is refused.
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(1)])
+    report = harness.model_report(model, tmp_path)
+    assert report.error and "safe" in report.error.lower()

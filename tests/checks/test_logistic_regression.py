@@ -1,10 +1,20 @@
-"""Assignment 03 checks accept right models and reject each kind of wrong one."""
+"""Assignment 03 judges accept right models and reject each kind of wrong one."""
 
 import keras
 import numpy as np
 import pytest
 
 from autograder.checks import logistic_regression as check
+
+from . import harness
+
+A03 = "03-logistic-regression"
+
+
+@pytest.fixture
+def verdict(tmp_path, monkeypatch):
+    return lambda test_id, **namespace: harness.judge(A03, test_id, {"np": np, "keras": keras, **namespace}, tmp_path,
+                                                      monkeypatch)
 
 
 def _model(X, units=1, activation="sigmoid", loss="binary_crossentropy", normalize=True):
@@ -30,32 +40,36 @@ def _cancer(columns=None, **kwargs):
 TWO = [0, 1]  # mean radius, mean texture
 
 
-def test_cancer_right_and_wrong():
-    check.check_cancer_model(_cancer())
-    with pytest.raises(AssertionError, match="log-loss"):
-        check.check_cancer_model(_cancer(loss="mse"))
-    with pytest.raises(AssertionError, match="sigmoid"):
-        check.check_cancer_model(_cancer(activation=None))
-    with pytest.raises(AssertionError, match="Normalization"):
-        check.check_cancer_model(_model(check.cancer_split()[0], normalize=False))
-    with pytest.raises(AssertionError, match="accuracy"):
-        check.check_cancer_model(_model(check.cancer_split()[0]))  # never trained
+def test_cancer_right_and_wrong(verdict):
+    assert verdict("test-cancer-model", cancer_model=_cancer()).passed
+    assert "log-loss" in verdict("test-cancer-model", cancer_model=_cancer(loss="mse")).message
+    assert "sigmoid" in verdict("test-cancer-model", cancer_model=_cancer(activation=None)).message
+    assert "Normalization" in verdict("test-cancer-model",
+                                      cancer_model=_model(check.cancer_split()[0], normalize=False)).message
+    assert "accuracy" in verdict("test-cancer-model", cancer_model=_model(check.cancer_split()[0])).message  # untrained
 
 
-def test_predict_labels_right_and_wrong():
-    check.check_predict_labels(lambda m, X, threshold=0.5: (m.predict(X, verbose=0)[:, 0] >= threshold).astype(int))
-    with pytest.raises(AssertionError, match=">= 0.5"):
-        check.check_predict_labels(lambda m, X, threshold=0.5: (m.predict(X, verbose=0)[:, 0] > threshold).astype(int))
-    with pytest.raises(AssertionError, match="threshold"):
-        check.check_predict_labels(lambda m, X, threshold=0.5: (m.predict(X, verbose=0)[:, 0] >= 0.5).astype(int))
-    with pytest.raises(AssertionError, match="shape"):
-        check.check_predict_labels(lambda m, X, threshold=0.5: (m.predict(X, verbose=0) >= threshold).astype(int))
+def _labels(strict=False, ignore_threshold=False, keep_column=False):
+    def predict_labels(model, X, threshold=0.5):
+        p = model.predict(X, verbose=0)
+        p = p if keep_column else p[:, 0]
+        t = 0.5 if ignore_threshold else threshold
+        return (p > t if strict else p >= t).astype(int)
+    return predict_labels
 
 
-def test_two_feature_right_and_wrong():
-    check.check_two_feature_model(_cancer(columns=TWO))
-    with pytest.raises(AssertionError, match="2 raw features"):
-        check.check_two_feature_model(_cancer())
+def test_predict_labels_right_and_wrong(verdict):
+    assert verdict("test-predict-labels", predict_labels=_labels()).passed
+    as_list = lambda model, X, threshold=0.5: [int(p >= threshold) for p in model(np.asarray(X))[:, 0]]  # noqa: E731
+    assert verdict("test-predict-labels", predict_labels=as_list).passed, "a list of ints is fine"
+    assert "wrong label" in verdict("test-predict-labels", predict_labels=_labels(strict=True)).message  # p = 0.5
+    assert "threshold" in verdict("test-predict-labels", predict_labels=_labels(ignore_threshold=True)).message
+    assert "shape" in verdict("test-predict-labels", predict_labels=_labels(keep_column=True)).message
+
+
+def test_two_feature_right_and_wrong(verdict):
+    assert verdict("test-two-feature-model", two_feature_model=_cancer(columns=TWO)).passed
+    assert "2 raw features" in verdict("test-two-feature-model", two_feature_model=_cancer()).message
 
 
 def _iris(loss="sparse_categorical_crossentropy", activation="softmax", epochs=100):
@@ -67,16 +81,14 @@ def _iris(loss="sparse_categorical_crossentropy", activation="softmax", epochs=1
     return model
 
 
-def test_softmax_right_and_wrong():
-    check.check_softmax_sparse(_iris())
+def test_softmax_right_and_wrong(verdict):
+    assert verdict("test-softmax-sparse", softmax_sparse=_iris()).passed
     _, _, y_train, _ = check.iris_split()
     onehot = keras.utils.to_categorical(y_train, 3)
-    check.check_softmax_onehot(_iris("categorical_crossentropy"), onehot)
-    with pytest.raises(AssertionError, match="categorical_crossentropy"):
-        check.check_softmax_onehot(_iris(), onehot)  # trained on integers with the sparse loss
-    with pytest.raises(AssertionError, match="one-hot"):
-        check.check_softmax_onehot(_iris("categorical_crossentropy"), y_train)
-    with pytest.raises(AssertionError, match="softmax"):
-        check.check_softmax_sparse(_iris(activation="sigmoid"))
-    with pytest.raises(AssertionError, match="accuracy"):
-        check.check_softmax_sparse(_iris(epochs=0))
+    assert verdict("test-softmax-onehot", softmax_onehot=_iris("categorical_crossentropy"), yi_train_onehot=onehot).passed
+    result = verdict("test-softmax-onehot", softmax_onehot=_iris(), yi_train_onehot=onehot)  # the sparse loss
+    assert "categorical_crossentropy" in result.message
+    assert "one-hot" in verdict("test-softmax-onehot", softmax_onehot=_iris("categorical_crossentropy"),
+                                yi_train_onehot=np.c_[y_train, y_train, y_train]).message
+    assert "softmax" in verdict("test-softmax-sparse", softmax_sparse=_iris(activation="sigmoid")).message
+    assert "accuracy" in verdict("test-softmax-sparse", softmax_sparse=_iris(epochs=0)).message

@@ -1,6 +1,7 @@
-"""The hidden-test checks of assignment 01 accept the reference and reject each kind of mistake.
+"""The judges of assignment 01 accept the reference (and other right answers) and reject each kind of mistake.
 
-These run in-process (no kernel); tests/test_course.py proves the same through nbgrader.
+Each test runs the hidden test's own code on a namespace of answers and judges what it recorded
+(tests/checks/harness.py); tests/test_course.py proves the same through nbgrader and a sandbox.
 """
 
 import numpy as np
@@ -9,13 +10,25 @@ import pytest
 from autograder.checks import perceptrons as check
 from autograder.notebooks import solution_answers
 
+from . import harness
+
+A01 = "01-perceptrons"
+TESTS = sorted(check.CHECKS.tests)
+
 
 @pytest.fixture(scope="module")
 def reference():
     namespace = {"np": np}
-    for code in solution_answers("01-perceptrons").values():
+    for code in solution_answers(A01).values():
         exec(code, namespace)
     return namespace
+
+
+@pytest.fixture
+def verdict(reference, tmp_path, monkeypatch):
+    def judge(test_id, seed=1, **changes):
+        return harness.judge(A01, test_id, {**reference, **changes}, tmp_path, monkeypatch, seed=seed)
+    return judge
 
 
 def test_truth_tables():
@@ -24,29 +37,34 @@ def test_truth_tables():
     assert check.truth_table("NOT", 1)[1].tolist() == [1, 0]
 
 
-def test_reference_passes_every_check(reference):
-    r = reference
-    check.check_heaviside(r["heaviside"])
-    check.check_threshold_unit(r["threshold_unit"])
-    for gate in ("NOT", "AND", "OR"):
-        check.check_gate(gate, r[f"{gate}_W"], r[f"{gate}_B"])
-    check.check_perceptron_rule(r["train_perceptron"])
-    check.check_xor_network(r["XOR_HIDDEN_W"], r["XOR_HIDDEN_B"], r["XOR_OUTPUT_W"], r["XOR_OUTPUT_B"])
-    check.check_iris_perceptron(r["per_clf"])
-    check.check_sgd_equivalence(r["per_clf"], r["sgd_clf"])
-    check.check_activations(r["sigmoid"], r["relu"], r["leaky_relu"])
-    check.check_activation_derivatives(r["sigmoid_derivative"], r["tanh_derivative"], r["relu_derivative"],
-                                       r["leaky_relu_derivative"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("test_id", TESTS)
+def test_reference_passes_every_test_whatever_the_inputs(verdict, test_id, seed):
+    result = verdict(test_id, seed=seed)
+    assert result.passed, result.message
 
 
-def test_heaviside_convention_at_zero_is_checked():
-    with pytest.raises(AssertionError, match="heaviside"):
-        check.check_heaviside(lambda z: (np.asarray(z) > 0).astype(int))
+def test_right_answers_written_differently_pass(verdict):
+    # Lists instead of arrays, other valid weights, a bias given as a one-element array.
+    assert verdict("test-heaviside", heaviside=lambda z: np.where(np.asarray(z) >= 0, 1, 0).tolist()).passed
+    assert verdict("test-and-gate", AND_W=[2, 2], AND_B=np.array(-3.0)).passed
+    assert verdict("test-not-gate", NOT_W=[-3], NOT_B=1).passed
+    assert verdict("test-xor-network", XOR_HIDDEN_W=[[1, -1], [1, -1]], XOR_HIDDEN_B=[-0.5, 1.5], XOR_OUTPUT_W=[1, 1],
+                   XOR_OUTPUT_B=-1.5).passed
 
 
-def test_threshold_unit_without_step_fails():
-    with pytest.raises(AssertionError):
-        check.check_threshold_unit(lambda x, w, b: np.asarray(x) @ w + b)
+def test_heaviside_convention_at_zero_is_checked(verdict):
+    result = verdict("test-heaviside", heaviside=lambda z: (np.asarray(z) > 0).astype(int))
+    assert not result.passed and "heaviside" in result.message
+
+
+def test_answer_hard_coded_for_the_visible_test_fails(verdict):
+    hard_coded = lambda z: np.zeros(np.shape(z), int) if np.ndim(z) == 2 else np.array([0, 1, 1])  # noqa: E731
+    assert not verdict("test-heaviside", heaviside=hard_coded).passed
+
+
+def test_threshold_unit_without_step_fails(verdict):
+    assert not verdict("test-threshold-unit", threshold_unit=lambda x, w, b: np.asarray(x) @ w + b).passed
 
 
 @pytest.mark.parametrize("gate, w, b", [
@@ -55,9 +73,9 @@ def test_threshold_unit_without_step_fails():
     ("OR", [1.0, 1.0], -1.5),      # AND
     ("AND", [1.0, 1.0, 1.0], -2.5),  # wrong shape
 ])
-def test_wrong_gate_weights_fail(gate, w, b):
-    with pytest.raises(AssertionError, match=gate):
-        check.check_gate(gate, np.array(w), b)
+def test_wrong_gate_weights_fail(verdict, gate, w, b):
+    result = verdict(f"test-{gate.lower()}-gate", **{f"{gate}_W": np.array(w), f"{gate}_B": b})
+    assert not result.passed and gate in result.message
 
 
 def _rule(stop_early=True, fixed_width=None, ignore_rate=False):
@@ -73,48 +91,61 @@ def _rule(stop_early=True, fixed_width=None, ignore_rate=False):
             errors.append(mistakes)
             if stop_early and mistakes == 0:
                 break
-        return w, b, errors
+        return w.tolist(), b, errors  # lists are fine
     return train
 
 
-def test_perceptron_rule_reference_shape_passes():
-    check.check_perceptron_rule(_rule())
+def test_perceptron_rule_written_differently_passes(verdict):
+    assert verdict("test-perceptron-rule", train_perceptron=_rule()).passed
 
 
 @pytest.mark.parametrize("wrong", [_rule(stop_early=False), _rule(fixed_width=2)])
-def test_wrong_perceptron_rules_fail(wrong):
-    with pytest.raises(AssertionError):
-        check.check_perceptron_rule(wrong)
+def test_wrong_perceptron_rules_fail(verdict, wrong):
+    assert not verdict("test-perceptron-rule", train_perceptron=wrong).passed
 
 
-def test_xor_network_made_of_and_or_fails():
-    with pytest.raises(AssertionError, match="XOR"):
-        check.check_xor_network(np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-1.5, -0.5]), np.array([1.0, 1.0]), -1.5)
+def test_xor_network_made_of_and_or_fails(verdict):
+    result = verdict("test-xor-network", XOR_HIDDEN_W=np.array([[1.0, 1.0], [1.0, 1.0]]),
+                     XOR_HIDDEN_B=np.array([-1.5, -0.5]), XOR_OUTPUT_W=np.array([1.0, 1.0]), XOR_OUTPUT_B=-1.5)
+    assert not result.passed and "XOR" in result.message
 
 
-def test_iris_perceptron_on_wrong_labels_fails():
+def test_iris_perceptron_on_wrong_labels_fails(verdict):
     from sklearn.datasets import load_iris
     from sklearn.linear_model import Perceptron
 
     iris = load_iris()
     clf = Perceptron(random_state=42).fit(iris.data[:, 2:4], (iris.target == 2).astype(int))
-    with pytest.raises(AssertionError, match="accuracy"):
-        check.check_iris_perceptron(clf)
+    result = verdict("test-iris-perceptron", per_clf=clf)
+    assert not result.passed and "accuracy" in result.message
 
 
-def test_regularised_sgd_is_not_the_perceptron(reference):
+def test_regularised_sgd_is_not_the_perceptron(verdict):
     from sklearn.linear_model import SGDClassifier
 
     X, y = check.iris_petals_setosa()
-    sgd = SGDClassifier(loss="perceptron", random_state=42).fit(X, y)  # default penalty="l2"
-    with pytest.raises(AssertionError, match="differ"):
-        check.check_sgd_equivalence(reference["per_clf"], sgd)
+    result = verdict("test-sgd-equivalence", sgd_clf=SGDClassifier(loss="perceptron", random_state=42).fit(X, y))
+    assert not result.passed and "differ" in result.message
 
 
-def test_wrong_activations_fail(reference):
-    r = reference
-    with pytest.raises(AssertionError, match="relu"):
-        check.check_activations(r["sigmoid"], np.abs, r["leaky_relu"])
-    with pytest.raises(AssertionError, match="tanh"):
-        check.check_activation_derivatives(r["sigmoid_derivative"], lambda z: 1 - np.tanh(z), r["relu_derivative"],
-                                           r["leaky_relu_derivative"])
+def test_settings_the_grader_cannot_reproduce_fail_with_a_reason(verdict):
+    from sklearn.linear_model import Perceptron
+
+    X, y = check.iris_petals_setosa()
+    clf = Perceptron(random_state=np.random.RandomState(42)).fit(X, y)
+    result = verdict("test-sgd-equivalence", per_clf=clf)
+    assert not result.passed and "random_state" in result.message
+    clf = Perceptron(random_state=42, max_iter=10**9).fit(X, y)
+    result = verdict("test-sgd-equivalence", per_clf=clf)
+    assert not result.passed and "max_iter" in result.message
+
+
+def test_wrong_activations_fail(verdict):
+    assert "relu" in verdict("test-activations", relu=np.abs).message
+    assert "tanh" in verdict("test-activation-derivatives", tanh_derivative=lambda z: 1 - np.tanh(z)).message
+
+
+def test_a_sigmoid_that_overflows_fails_and_says_why(verdict):
+    naive = lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float)))  # noqa: E731 - right values, with an overflow
+    result = verdict("test-activations", sigmoid=naive)
+    assert not result.passed and "overflow" in result.message

@@ -1,5 +1,4 @@
-"""nbgrader preprocessors of this course: one transformation each, added to nbgrader's own lists
-in ``config.nbgrader_config``."""
+"""Put an "Open in Colab" badge, linking to this very notebook in the repository, on top."""
 
 from __future__ import annotations
 
@@ -7,14 +6,12 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from . import config
+from .. import config
 
 BADGE_MARKER = "colab-badge.svg"
 
 
 class ColabBadge(NbGraderPreprocessor):
-    """Put an "Open in Colab" badge, linking to this very notebook in the repository, on top."""
-
     repository = Unicode(config.GITHUB_REPOSITORY, help="owner/name of the repository on GitHub").tag(config=True)
     branch = Unicode(config.GITHUB_BRANCH, help="branch Colab opens").tag(config=True)
 
@@ -27,18 +24,3 @@ class ColabBadge(NbGraderPreprocessor):
             f"[![Open In Colab](https://colab.research.google.com/assets/{BADGE_MARKER})]({url})",
             id="open-in-colab"))
         return nb, resources
-
-
-class ShortTracebacks(NbGraderPreprocessor):
-    """Reduce every error output of a feedback notebook to its last line ("AssertionError: why").
-
-    A full traceback of a failed hidden test walks through the grader's check functions and prints
-    their source lines, which would tell students the hidden tests (nbgrader#917). The message the
-    check wrote for students is the last line, and that is kept.
-    """
-
-    def preprocess_cell(self, cell, resources, index):
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                output.traceback = [f"{output.ename}: {output.evalue}"]
-        return cell, resources

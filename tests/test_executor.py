@@ -1,6 +1,7 @@
-"""Grading in worker processes: limits, failures of the worker itself, and a PostgreSQL gradebook.
+"""The local executor: jobs in worker processes under limits, failures of a worker or its kernel,
+and a PostgreSQL gradebook written by the coordinator while jobs run in parallel.
 
-The SQLite gradebook under concurrent workers is exercised by test_hostile.py (14 students, 2 jobs).
+The SQLite gradebook with parallel jobs is exercised by test_hostile.py (14 students, 2 jobs).
 """
 
 import csv
@@ -12,7 +13,7 @@ import pytest
 
 from autograder.course import Course
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.parallel import Limits
+from autograder.sandbox import Limits
 
 A01 = "01-perceptrons"
 NAME = released_notebook(A01).name
@@ -36,7 +37,7 @@ def test_wall_clock_limit_stops_one_notebook_and_its_kernel(tmp_path):
     _submit(course, {"looper": {**REFERENCE, "ex1-threshold-unit": "import time\nwhile True:\n    time.sleep(0.1)"},
                      "reference": REFERENCE})
     results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, jobs=2,
-                                                      limits=Limits(seconds=25, memory_mb=None))}
+                                                      limits=Limits(seconds=25, memory_mb=None, processes=512))}
     assert "25 s time limit" in results["looper"].error and results["looper"].score == 0
     assert 25 <= results["looper"].seconds < 60
     assert results["reference"].error is None and results["reference"].score == 17
@@ -44,14 +45,14 @@ def test_wall_clock_limit_stops_one_notebook_and_its_kernel(tmp_path):
     assert course.errors(A01) == {"looper": results["looper"].error}
 
 
-def test_a_worker_that_cannot_run_is_an_error_not_a_crash(tmp_path):
+def test_a_kernel_that_cannot_start_is_an_error_not_a_crash(tmp_path):
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
     _submit(course, {"a": REFERENCE, "b": {}})
-    # 64 MB of address space is too little for Python to even import the grader.
-    results = course.autograde(A01, progress=lambda m: None, jobs=2, limits=Limits(seconds=60, memory_mb=64))
+    # 16 MB of address space is too little for Python to even start in the sandbox.
+    results = course.autograde(A01, progress=lambda m: None, jobs=2, limits=Limits(seconds=60, memory_mb=16, processes=512))
     assert [r.student for r in results] == ["a", "b"]
     for result in results:
-        assert result.score == 0 and ("out of memory" in result.error or "grading process failed" in result.error)
+        assert result.score == 0 and "kernel could not start under the 16 MB memory limit" in result.error
 
 
 @pytest.fixture(scope="module")

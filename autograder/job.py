@@ -1,0 +1,261 @@
+"""Grade one submission: the job contract, and the one function that carries a job out.
+
+A ``Job`` is plain data: the notebook to run (the student's, with the instructor's cells already
+restored by nbgrader), the assignment, a random seed for the hidden tests' inputs, and limits. It
+needs the installed course environment and the verified data, nothing else: no course folder, no
+gradebook. ``run_job`` writes its outcome into one result folder:
+
+    result.json      error (or null), seconds, timings, notes, whether it was sandboxed
+    executed.ipynb   the notebook with the kernel's outputs
+    evidence/        what each hidden test recorded (copied out of the sandbox as untrusted data)
+    models/<test>/<key>/  facts and predictions of each recorded model, from the model sandbox
+    kernel.log       what the kernel and the model sandbox wrote to stderr
+
+The student's code runs only in the kernel's sandbox and the models only in theirs; this process
+decides nothing. Verdicts are made from the result folder by ``judging``, by whoever holds the
+gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import Execute
+
+from course_kernel import data as course_data
+from course_kernel import evidence as kernel_evidence
+
+from . import checks as registry
+from . import config, evidence, models, sandbox
+from .kernels import SandboxedKernelManager
+
+JOB = "job.json"
+RESULT = "result.json"
+EXECUTED = "executed.ipynb"
+KERNEL_LOG = "kernel.log"
+COURSE_KERNEL = Path(kernel_evidence.__file__).parent
+
+
+@dataclass
+class Job:
+    assignment: str
+    student: str
+    notebook: str                  # nbformat JSON
+    seed: int
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    cell_timeout: int = config.DEFAULT_CELL_TIMEOUT
+    sandboxed: bool = True
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Job":
+        data = json.loads(text)
+        return cls(**{**data, "limits": sandbox.Limits(**data["limits"])})
+
+
+@dataclass
+class JobResult:
+    error: str | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    sandboxed: bool = True
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / RESULT).write_text(json.dumps(asdict(self), indent=1) + "\n")
+
+    @classmethod
+    def read(cls, folder: Path) -> "JobResult":
+        return cls(**json.loads((folder / RESULT).read_text()))
+
+
+def write_job(folder: Path, job: Job) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / JOB).write_text(job.to_json())
+
+
+def read_job(folder: Path) -> Job:
+    return Job.from_json((folder / JOB).read_text())
+
+
+def data_binds(assignment: str) -> list[tuple[Path, str]]:
+    """The data folders an assignment's notebook loads, bound read-only at their own paths."""
+    root = config.data_dir()
+    folders = [root / name for name in registry.for_assignment(assignment).datasets]
+    if "california-housing" in registry.for_assignment(assignment).datasets:
+        folders.append(course_data.california_cache(root).parent)
+    return [(folder, str(folder)) for folder in folders if folder.is_dir()]
+
+
+def _matplotlib_config(folder: Path) -> Path:
+    """A writable matplotlib folder holding a font list built once per machine: without it, every
+    sandbox (whose home is empty) would spend half a second rebuilding it."""
+    cache = Path.home() / ".cache" / "ann-keras-course" / f"matplotlib-{sys.version_info.major}{sys.version_info.minor}"
+    if not any(cache.glob("fontlist-*.json")):
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={**os.environ, "MPLCONFIGDIR": str(cache)},
+                       capture_output=True, timeout=300)
+    shutil.copytree(cache, folder)
+    return folder
+
+
+def run_job(job: Job, result: Path) -> JobResult:
+    """Carry out *job*, writing everything it produced into the folder *result*."""
+    start = time.monotonic()
+    outcome = JobResult(sandboxed=job.sandboxed)
+    checks = registry.for_assignment(job.assignment)
+    evidence.remove_tree(result)  # a result is always of one run
+    work = Path(tempfile.mkdtemp(prefix="grading-"))
+    evaluator = None
+    try:
+        scratch, challenge = work / "scratch", work / "challenge"
+        scratch.mkdir()
+        challenge.mkdir()
+        for test_id, inputs in checks.challenges(job.seed).items():
+            (challenge / f"{test_id}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
+        (scratch / f"{job.assignment}.ipynb").write_text(job.notebook)  # the student's own copy
+        fonts = _matplotlib_config(work / "matplotlib")
+        result.mkdir(parents=True, exist_ok=True)
+        log = result / KERNEL_LOG
+
+        if checks.wants_models():  # warms up (imports Keras) while the notebook runs
+            evaluator = models.Evaluator(work, job.limits, log, sandboxed=job.sandboxed)
+        spec = sandbox.Spec(
+            scratch=scratch,
+            read_only=[(COURSE_KERNEL, str(COURSE_KERNEL)), (challenge, str(challenge)), *data_binds(job.assignment)],
+            writable=[(fonts, str(fonts))],
+            env={"MPLCONFIGDIR": str(fonts),course_data.DATA_DIR_VARIABLE: str(config.data_dir()),
+                 kernel_evidence.CHALLENGE_DIR_VARIABLE: str(challenge),
+                 kernel_evidence.EVIDENCE_DIR_VARIABLE: str(scratch / evidence.EVIDENCE),
+                 "PYTHONPATH": str(COURSE_KERNEL.parent), "NBGRADER_EXECUTION": "autograde"},
+            limits=job.limits)
+        executed, outcome.error = _execute(job, spec, work / "runtime", log, outcome.timings)
+        (result / EXECUTED).write_text(nbformat.writes(executed))
+
+        mark = time.monotonic()
+        collected = evidence.collect(scratch, set(checks.tests), result)
+        outcome.notes += collected.notes
+        outcome.timings["collect"] = round(time.monotonic() - mark, 2)
+        if evaluator is not None:
+            mark = time.monotonic()
+            measure_models(checks, result, evaluator, job.limits.seconds)
+            outcome.timings["models"] = round(time.monotonic() - mark, 2)
+    except sandbox.SandboxUnavailable as exc:
+        outcome.error = str(exc)
+    finally:
+        if evaluator is not None:
+            evaluator.close()
+        evidence.remove_tree(work)
+    outcome.seconds = round(time.monotonic() - start, 1)
+    outcome.write(result)
+    return outcome
+
+
+def _execute(job: Job, spec: sandbox.Spec, runtime: Path, log: Path, timings: dict) -> tuple:
+    """Run the notebook in a sandboxed kernel; return (executed notebook, error or None)."""
+    nb = nbformat.reads(job.notebook, as_version=4)
+    manager = SandboxedKernelManager(spec, runtime, log, sandboxed=job.sandboxed)
+    executor = Execute(timeout=job.cell_timeout, interrupt_on_timeout=True,
+                       extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        manager.kill_now()
+
+    timer = threading.Timer(job.limits.seconds, stop) if job.limits.seconds else None
+    mark = time.monotonic()
+    error = None
+    try:
+        if timer:
+            timer.start()
+        executor.preprocess(nb, {"metadata": {"path": str(spec.scratch)}}, km=manager)
+    except DeadKernelError as exc:
+        error = _explain(f"DeadKernelError: {exc}", job.cell_timeout, job.limits.memory_mb)
+    except Exception as exc:  # noqa: BLE001 - nbclient's other failures: the student's kernel, not the batch
+        error = _explain(f"{type(exc).__name__}: {exc}", job.cell_timeout, job.limits.memory_mb)
+    finally:
+        if timer:
+            timer.cancel()
+        manager.release()
+    if timed_out.is_set():
+        error = f"stopped after the {job.limits.seconds} s time limit for a notebook"
+    timings["notebook"] = round(time.monotonic() - mark, 2)
+    return nb, error
+
+
+def _explain(message: str, cell_timeout: int, memory_mb: int | None = None) -> str:
+    """nbclient's exception names, in words an instructor can act on."""
+    if "before replying to kernel_info" in message or "didn't respond" in message:
+        limit = f" under the {memory_mb} MB memory limit (COURSE_MEMORY_LIMIT_MB)" if memory_mb else ""
+        return f"the kernel could not start{limit}: " + message.splitlines()[0][:300]
+    if "DeadKernelError" in message or "Kernel died" in message:
+        return ("the kernel died while running the notebook (os._exit, a crash, or out of memory); "
+                "nothing after that point was graded: " + message.splitlines()[0][:300])
+    if "CellTimeoutError" in message or "TimeoutError" in message:
+        return (f"a cell ran past the {cell_timeout} s cell time limit and would not stop when interrupted; "
+                "nothing after it was graded")
+    return message.splitlines()[0][:500]
+
+
+def measure_models(checks, result: Path, evaluator: models.Evaluator, timeout: float | None) -> None:
+    """Evaluate every model the judges want, on the input sets they name; answers go into *result*."""
+    requests, labels = [], {}
+    for test_id, test in checks.tests.items():
+        if not test.models:
+            continue
+        try:
+            values = evidence.load(result, test_id)
+        except (evidence.Refused, ValueError):
+            values = None
+        references = dict(evidence.model_references(values)) if values else {}
+        for key, wanted in test.models.items():
+            reference = references.get(key)
+            if reference is None:
+                continue
+            folder = result / "models" / test_id
+            request = _request(checks, f"{test_id}/{key}", folder, reference, wanted)
+            if request is not None:
+                requests.append(request)
+                labels[request.id] = list(wanted)
+    answers = evaluator.evaluate(requests, timeout=timeout or None)
+    for request in requests:
+        test_id, key = request.id.split("/", 1)
+        destination = result / "models" / test_id / key
+        if request.id in answers:
+            models.keep_answers(answers[request.id], destination, labels[request.id])
+        else:
+            destination.mkdir(parents=True, exist_ok=True)
+            (destination / "facts.json").write_text(json.dumps({"error": "the model sandbox did not finish in time"}))
+
+
+_inputs_cache: dict[tuple[str, str], list] = {}
+
+
+def _request(checks, request_id: str, folder: Path, reference, wanted) -> "models.Request | None":
+    model = folder / reference.file if reference.file and (folder / reference.file).is_file() else None
+    export = folder / reference.export if reference.export and (folder / reference.export).is_dir() else None
+    if model is None and export is None:
+        return None
+    inputs = {}
+    for label in wanted:
+        key = (checks.assignment, label)
+        if key not in _inputs_cache:
+            loaded = checks.input_sets[label]()
+            _inputs_cache[key] = list(loaded) if isinstance(loaded, (list, tuple)) else [loaded]
+        inputs[label] = _inputs_cache[key]
+    return models.Request(request_id, model, export, inputs)

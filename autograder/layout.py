@@ -1,0 +1,49 @@
+"""Where everything of one course lives (git-ignored; ``COURSE_DIR``, default ./course)::
+
+    gradebook.db                         nbgrader's gradebook (or COURSE_DB_URL)
+    release/<assignment>/                private release, used only to register the source cells
+    submitted/<student>/<assignment>/    what the student handed in, never changed by grading
+    intake/<student>/<assignment>/       what is graded: that notebook under the released name, repaired
+    jobs/<assignment>/<student>/         job.json (the job and its seed) and result/ (see job.py)
+    autograded/... feedback/...          nbgrader's outputs
+    results/<assignment>.json            every student's latest result: scores, error, notes, time
+    collect/<assignment>.json            what ``make collect`` filed from an LMS zip
+
+No folder here is ever visible to a student's code: each graded notebook runs in a sandbox of its
+own that sees a temporary scratch folder and nothing of the course.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CourseLayout:
+    root: Path
+
+    def submitted(self, student: str, assignment: str) -> Path:
+        return self.root / "submitted" / student / assignment
+
+    def intake(self, student: str, assignment: str) -> Path:
+        return self.root / "intake" / student / assignment
+
+    def jobs(self) -> Path:
+        return self.root / "jobs"
+
+    def job(self, assignment: str, student: str) -> Path:
+        return self.jobs() / assignment / student
+
+    def autograded(self, student: str, assignment: str) -> Path:
+        return self.root / "autograded" / student / assignment
+
+    def results(self, assignment: str) -> Path:
+        return self.root / "results" / f"{assignment}.json"
+
+    def students(self, assignment: str) -> list[str]:
+        """Everyone with a submission folder for *assignment*."""
+        submitted = self.root / "submitted"
+        if not submitted.is_dir():
+            return []
+        return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())

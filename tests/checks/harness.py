@@ -1,0 +1,78 @@
+"""Run one hidden test and its judge in this process, the way a grading job does, but without a kernel.
+
+The test's hidden code (from the source notebook) runs against a namespace of the student's objects
+with the grader's challenge, its evidence is collected exactly as from a sandbox, the models it
+recorded are measured by the model evaluator's own functions, and the judge decides. So these
+tests exercise the real chain, only faster than through nbgrader (tests/test_assignments.py).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from course_kernel import evidence as kernel_evidence
+
+from autograder import checks as registry
+from autograder import evidence, judging, model_evaluator, models, sandbox
+from autograder.job import measure_models
+from autograder.notebooks import nbgrader_meta, read_notebook, source_notebook
+
+
+def hidden_code(assignment: str, test_id: str) -> str:
+    for cell in read_notebook(source_notebook(assignment)).cells:
+        if nbgrader_meta(cell).get("grade_id") == test_id:
+            return cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+    raise KeyError(test_id)
+
+
+class InProcessEvaluator:
+    """models.Evaluator's contract, answered by model_evaluator's functions in this process."""
+
+    def __init__(self, work: Path):
+        self.exchange = work / "exchange"
+        self.exchange.mkdir(parents=True)
+
+    def evaluate(self, requests, timeout):
+        answers = models.write_requests(self.exchange, requests)
+        for entry in json.loads((self.exchange / "requests.json").read_text()):
+            model_evaluator.evaluate(self.exchange, entry)
+        return answers
+
+    def close(self):
+        pass
+
+
+def judge(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch, seed: int = 1,
+          sandboxed_models: bool = False) -> judging.Verdict:
+    """The verdict on *test_id* for the student objects in *namespace*. Models are measured in this
+    process, unless *sandboxed_models*: then by the real model sandbox, as in grading."""
+    checks = registry.for_assignment(assignment)
+    work = Path(tempfile.mkdtemp(prefix=f"job-{test_id}-", dir=tmp_path))
+    scratch, challenge, result = work / "scratch", work / "challenge", work / "result"
+    for folder in (scratch, challenge, result):
+        folder.mkdir()
+    for name, inputs in checks.challenges(seed).items():
+        (challenge / f"{name}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
+    monkeypatch.setenv(kernel_evidence.CHALLENGE_DIR_VARIABLE, str(challenge))
+    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / evidence.EVIDENCE))
+    monkeypatch.setattr(kernel_evidence, "_recorded", {})
+    exec(hidden_code(assignment, test_id), dict(namespace))
+    evidence.collect(scratch, set(checks.tests), result)
+    evaluator = (models.Evaluator(work, sandbox.Limits(memory_mb=8192, processes=512), work / "log", sandboxed=True)
+                 if sandboxed_models else InProcessEvaluator(work))
+    measure_models(checks, result, evaluator, timeout=600)
+    return judging.judge(assignment, result, seed)[test_id]
+
+
+def model_report(model, tmp_path: Path, **inputs) -> "judging.ModelReport":
+    """What the model evaluator reports about a Keras *model*, with predictions on each named input set."""
+    work = Path(tempfile.mkdtemp(prefix="model-", dir=tmp_path))
+    model.save(work / "model.keras")
+    request = models.Request("t/model", work / "model.keras", None,
+                             {label: list(arrays) if isinstance(arrays, (list, tuple)) else [arrays]
+                              for label, arrays in inputs.items()})
+    answers = InProcessEvaluator(work).evaluate([request], None)
+    models.keep_answers(answers["t/model"], work / "result" / "models" / "t" / "model", list(inputs))
+    return judging.model_reports(work / "result", "t", {"model": tuple(inputs)})["model"]
