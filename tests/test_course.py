@@ -287,3 +287,22 @@ def test_the_submission_folder_is_never_changed(graded):
     for student in ("reference", "edited-test", "corrupt"):
         handed_in = course.submission_dir(student, A01) / NAME
         assert handed_in.read_bytes() == course.root.joinpath("expected", student).read_bytes()
+
+
+def test_grading_without_a_sandbox_is_said_everywhere(tmp_path, monkeypatch):
+    from autograder.report import write_report
+
+    monkeypatch.setenv("COURSE_SANDBOX", "off")
+    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
+    folder = course.submission_dir("ann", A01)
+    folder.mkdir(parents=True)
+    nbformat.write(compose_submission(A01, solution_answers(A01)), folder / NAME)
+    [result] = course.autograde(A01, progress=lambda message: None)
+    assert result.score == 17 and not result.sandboxed
+    assert "unsandboxed" in grade_table(course.results(A01))
+    assert "unsandboxed" in write_report(course, [A01], tmp_path / "report.html").read_text()
+    rows = course.export_grades(tmp_path / "grades.csv").read_text().splitlines()
+    assert rows[0].endswith(",sandbox") and rows[1].endswith(",unsandboxed")
+    monkeypatch.delenv("COURSE_SANDBOX")
+    [again] = course.autograde(A01, progress=lambda message: None)
+    assert again.sandboxed and course.export_grades(tmp_path / "grades.csv").read_text().splitlines()[1].endswith(",sandboxed")

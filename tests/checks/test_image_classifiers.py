@@ -69,11 +69,13 @@ def test_architecture_right_and_wrong(verdict):
 
 def test_onehot_right_and_wrong(verdict, mnist):
     _, y, _, y_test = mnist
-    right = {f"y_{name}_onehot": keras.utils.to_categorical(labels, 10)
-             for name, labels in (("train", y[:-5000]), ("valid", y[-5000:]), ("test", y_test))}
-    assert verdict(A04, "test-mnist-onehot", **right).passed
+    labels = {"y_train": y[:-5000], "y_valid": y[-5000:], "y_test": y_test}
+    right = {f"{name}_onehot": keras.utils.to_categorical(values, 10) for name, values in labels.items()}
+    assert verdict(A04, "test-mnist-onehot", **labels, **right).passed
     shifted = keras.utils.to_categorical((y_test + 1) % 10, 10)
-    assert "one-hot" in verdict(A04, "test-mnist-onehot", **{**right, "y_test_onehot": shifted}).message
+    assert "one-hot" in verdict(A04, "test-mnist-onehot", **labels, **{**right, "y_test_onehot": shifted}).message
+    eleven = keras.utils.to_categorical(y_test, 11)
+    assert "shape" in verdict(A04, "test-mnist-onehot", **labels, **{**right, "y_test_onehot": eleven}).message
 
 
 def test_untrained_model_fails_whatever_its_history_says(verdict, data_root):
