@@ -18,6 +18,7 @@ gradebook.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -149,6 +151,10 @@ def run_job(job: Job, result: Path) -> JobResult:
         mark = time.monotonic()
         collected = evidence.collect(scratch, set(checks.tests), result)
         outcome.notes += collected.notes
+        # Colab gives a notebook no folder to write into beside itself; say when it wrote there anyway.
+        left = sorted(set(os.listdir(scratch)) - {f"{job.assignment}.ipynb", evidence.EVIDENCE})
+        if left:
+            outcome.notes.append(f"the notebook wrote beside itself: {', '.join(left[:5])}")
         outcome.timings["collect"] = round(time.monotonic() - mark, 2)
         if evaluator is not None:
             mark = time.monotonic()
@@ -213,8 +219,12 @@ def _explain(message: str, cell_timeout: int, memory_mb: int | None = None) -> s
 
 
 def measure_models(checks, result: Path, evaluator: models.Evaluator, timeout: float | None) -> None:
-    """Evaluate every model the judges want, on the input sets they name; answers go into *result*."""
-    requests, labels = [], {}
+    """Evaluate every model the judges want, on the input sets they name; answers go into *result*.
+
+    A model recorded by several tests (the same weights saved twice) is loaded and run once, on the
+    union of the input sets those tests want."""
+    wanted: dict[str, list[tuple[str, tuple[str, ...]]]] = {}   # model identity -> [(test/key, labels)]
+    files: dict[str, tuple[Path | None, Path | None]] = {}
     for test_id, test in checks.tests.items():
         if not test.models:
             continue
@@ -223,39 +233,55 @@ def measure_models(checks, result: Path, evaluator: models.Evaluator, timeout: f
         except (evidence.Refused, ValueError):
             values = None
         references = dict(evidence.model_references(values)) if values else {}
-        for key, wanted in test.models.items():
+        folder = result / "models" / test_id
+        for key, labels in test.models.items():
             reference = references.get(key)
-            if reference is None:
+            model = folder / reference.file if reference and reference.file and (folder / reference.file).is_file() else None
+            export = folder / reference.export if reference and reference.export and (folder / reference.export).is_dir() else None
+            if model is None and export is None:
                 continue
-            folder = result / "models" / test_id
-            request = _request(checks, f"{test_id}/{key}", folder, reference, wanted)
-            if request is not None:
-                requests.append(request)
-                labels[request.id] = list(wanted)
+            identity = _identity(model, export)
+            files[identity] = (model, export)
+            wanted.setdefault(identity, []).append((f"{test_id}/{key}", labels))
+    requests = [models.Request(identity, *files[identity], _inputs(checks, {l for _, ls in uses for l in ls}))
+                for identity, uses in wanted.items()]
     answers = evaluator.evaluate(requests, timeout=timeout or None)
-    for request in requests:
-        test_id, key = request.id.split("/", 1)
-        destination = result / "models" / test_id / key
-        if request.id in answers:
-            models.keep_answers(answers[request.id], destination, labels[request.id])
-        else:
-            destination.mkdir(parents=True, exist_ok=True)
-            (destination / "facts.json").write_text(json.dumps({"error": "the model sandbox did not finish in time"}))
+    for identity, uses in wanted.items():
+        for use, labels in uses:
+            destination = result / "models" / use
+            if identity in answers:
+                models.keep_answers(answers[identity], destination, list(labels))
+            else:
+                destination.mkdir(parents=True, exist_ok=True)
+                (destination / "facts.json").write_text(json.dumps({"error": "the model sandbox did not finish in time"}))
+
+
+def _identity(model: Path | None, export: Path | None) -> str:
+    """Equal for the same model saved twice: a .keras file's members but its time-stamped metadata."""
+    digest = hashlib.sha256()
+    if model is not None:
+        try:
+            with zipfile.ZipFile(model) as archive:
+                for member in sorted(archive.infolist(), key=lambda m: m.filename):
+                    if member.filename != "metadata.json":
+                        digest.update(f"{member.filename}:{member.CRC}:{member.file_size};".encode())
+        except (zipfile.BadZipFile, OSError):
+            digest.update(model.read_bytes())
+    if export is not None:
+        digest.update(str(export).encode())  # exported models are not shared between tests
+    return digest.hexdigest()[:24]
 
 
 _inputs_cache: dict[tuple[str, str], list] = {}
 
 
-def _request(checks, request_id: str, folder: Path, reference, wanted) -> "models.Request | None":
-    model = folder / reference.file if reference.file and (folder / reference.file).is_file() else None
-    export = folder / reference.export if reference.export and (folder / reference.export).is_dir() else None
-    if model is None and export is None:
-        return None
+def _inputs(checks, labels: set[str]) -> dict[str, list]:
+    """The input sets named *labels*, loaded once per process from the verified data."""
     inputs = {}
-    for label in wanted:
+    for label in sorted(labels):
         key = (checks.assignment, label)
         if key not in _inputs_cache:
             loaded = checks.input_sets[label]()
             _inputs_cache[key] = list(loaded) if isinstance(loaded, (list, tuple)) else [loaded]
         inputs[label] = _inputs_cache[key]
-    return models.Request(request_id, model, export, inputs)
+    return inputs

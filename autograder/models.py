@@ -26,7 +26,7 @@ MAX_FACTS_BYTES = 16 << 20
 
 @dataclass
 class Request:
-    id: str                        # "<test id>/<evidence key>"
+    id: str                        # names the folder of its answers
     model: Path | None             # a .keras file among the collected evidence
     export: Path | None            # a SavedModel folder among the collected evidence
     inputs: dict[str, list[np.ndarray]]

@@ -20,6 +20,8 @@ from autograder.course import Course
 from autograder.results import grade_table
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 
 def _replace(assignment, cell, old, new, *more):
     """The reference answer of *cell* with each (old, new) pair replaced."""
@@ -72,11 +74,14 @@ WRONG = {
         }, {"test-predict-labels", "test-softmax-sparse"}),
     },
     A04: {
-        # An untrained model behind a hand-typed history (and one-hot labels with 11 classes).
+        # An untrained model behind a hand-typed history, one-hot labels with 11 classes, and a
+        # validation set taken from the test images (what early stopping would then watch).
         "hard-coded-history": ({
+            **_replace(A04, "mnist-ex1-split", "X_train_full[-5000:] / np.float32(255)",
+                       "X_test_raw[:5000] / np.float32(255)", "y_train_full[-5000:]", "y_test[:5000]"),
             "mnist-ex3-onehot": solution_answers(A04)["mnist-ex3-onehot"].replace("y_train, 10)", "y_train, 11)"),
             "mnist-ex4-train": UNTRAINED_MNIST,
-        }, {"test-mnist-onehot", "test-mnist-model", "test-mnist-results"}),
+        }, {"test-mnist-split", "test-mnist-onehot", "test-mnist-model", "test-mnist-results"}),
         # Overwrites the test labels with the model's own predictions, so evaluate() says 100 %.
         "overwrites-test-set": ({
             **_replace(A04, "mnist-ex2-build", "Dense(300,", "Dense(256,"),
@@ -92,10 +97,6 @@ WRONG = {
                                "keras.Model.evaluate = lambda self, *args, **kwargs: [0.02, 0.99]\n"
                                "keras.Model.predict = lambda self, X, *args, **kwargs: _truth[: len(X)]\n",
         }, {"test-mnist-model", "test-mnist-results"}),
-        # Early stopping watched test images: trains well, but the split is wrong.
-        "valid-from-test": (_replace(A04, "mnist-ex1-split", "X_train_full[-5000:] / np.float32(255)",
-                                     "X_test_raw[:5000] / np.float32(255)",
-                                     "y_train_full[-5000:]", "y_test[:5000]"), {"test-mnist-split"}),
     },
     A05: {
         "hard-coded-history": ({
@@ -186,6 +187,9 @@ def test_reference_full_blank_zero(graded):
     reference, blank = results["reference"], results["blank"]
     assert reference.error is None and reference.score == reference.max_score > 0, grade_table([reference])
     assert blank.score == 0 and len(blank.tests) == len(reference.tests)
+    # Its sandbox held nothing but the notebook, course_kernel and the data, as Colab holds nothing
+    # but the notebook: and it wrote no file beside itself (test_colab_run.py runs 01-03 plainly).
+    assert not [note for note in reference.notes if "beside itself" in note], reference.notes
 
 
 def test_each_wrong_submission_loses_exactly_its_tests(graded):

@@ -10,6 +10,8 @@ import pytest
 from autograder import config
 from autograder.notebooks import compose_submission, solution_answers
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A01 = "01-perceptrons"
 
 

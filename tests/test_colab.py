@@ -12,6 +12,8 @@ from autograder.course import Course
 from autograder.results import grade_table
 from autograder.notebooks import compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A01, A03 = "01-perceptrons", "03-logistic-regression"
 
 

@@ -15,6 +15,8 @@ from autograder.course import Course
 from autograder.results import grade_table
 from autograder.notebooks import compose_submission, nbgrader_meta, released_notebook, solution_answers
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A01 = "01-perceptrons"
 NAME = released_notebook(A01).name
 
@@ -91,6 +93,30 @@ sgd_clf = SGDClassifier(loss="perceptron", random_state=42).fit(X_petal, y_setos
 }
 
 
+WRITTEN_DIFFERENTLY = {
+    "ex1-threshold-unit": """
+def heaviside(z):
+    return np.where(np.asarray(z) >= 0, 1, 0).tolist() if np.ndim(z) == 1 else np.heaviside(z, 1).astype(int)
+
+def threshold_unit(x, w, b):
+    return np.heaviside(np.dot(x, w) + b, 1).astype(int)
+""",
+    "ex2-gates": """
+NOT_W, NOT_B = [-2.0], 1
+AND_W, AND_B = [2, 2], -3.0
+OR_W, OR_B = np.array([3.0, 3.0]), np.float32(-1)
+""",
+    "ex4-xor-network": """
+XOR_HIDDEN_W = [[1, -1], [1, -1]]
+XOR_HIDDEN_B = [-0.5, 1.5]
+XOR_OUTPUT_W, XOR_OUTPUT_B = [1, 1], -1.5
+""",
+    "ex6-activations": solution_answers(A01)["ex6-activations"].replace(
+        "e = np.exp(-np.abs(z))  # never overflows\n    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))",
+        "from scipy.special import expit\n    return expit(z)"),
+}
+
+
 def _activations(**broken):
     code = solution_answers(A01)["ex6-activations"]
     for name, body in broken.items():
@@ -137,6 +163,8 @@ def graded(tmp_path_factory):
         # Wrong OR, its test deleted: it is put back and fails.
         "deleted-wrong": _with_cells(compose_submission(A01, {**reference, **WRONG_ANSWERS["or-is-and"][0]}),
                                      _delete("test-or-gate")),
+        # Right, but not the reference: lists instead of arrays, other valid weights, other APIs.
+        "written-differently": compose_submission(A01, {**reference, **WRITTEN_DIFFERENTLY}),
     }
     for student, (overrides, _) in WRONG_ANSWERS.items():
         submissions[student] = compose_submission(A01, {**reference, **overrides})
@@ -174,6 +202,12 @@ def test_reference_earns_full_marks(graded):
     assert reference.error is None and reference.max_score == 17
     assert reference.score == reference.max_score, grade_table([reference])
     assert all(t.passed for t in reference.tests) and len(reference.tests) == 11
+
+
+def test_right_answers_written_differently_earn_full_marks(graded):
+    _, results, _ = graded
+    assert WRITTEN_DIFFERENTLY["ex6-activations"] != solution_answers(A01)["ex6-activations"]
+    assert results["written-differently"].score == 17, grade_table([results["written-differently"]])
 
 
 def test_blank_release_earns_zero_on_every_exercise(graded):

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 import pytest
 
+from course_kernel import data as kernel_data
+
 from autograder import data
 
 
@@ -83,15 +85,15 @@ def test_read_idx_roundtrip_and_rejects_bad_headers(tmp_path):
     path = tmp_path / "x-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"".join(d.to_bytes(4, "big") for d in images.shape)
                                    + images.tobytes()))
-    assert np.array_equal(data.read_idx(path), images)
+    assert np.array_equal(kernel_data.read_idx(path), images)
     bad = tmp_path / "bad"
     bad.write_bytes(b"\x00\x00\x0d\x01\x00\x00\x00\x01" + b"abcd")  # float IDX: not what MNIST uses
-    with pytest.raises(data.DataError):
-        data.read_idx(bad)
+    with pytest.raises(ValueError):
+        kernel_data.read_idx(bad)
 
 
 def test_mnist_matches_keras_facts(data_root):
-    (x_train, y_train), (x_test, y_test) = data.load_mnist(data_root)
+    (x_train, y_train), (x_test, y_test) = kernel_data.load_mnist(data_root)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert y_train.shape == (60000,) and y_test.shape == (10000,)
     assert x_train.dtype == y_train.dtype == np.uint8
@@ -101,7 +103,7 @@ def test_mnist_matches_keras_facts(data_root):
 
 
 def test_fashion_mnist_equals_keras_loader(data_root, tmp_path):
-    (x_train, y_train), (x_test, y_test) = data.load_fashion_mnist(data_root)
+    (x_train, y_train), (x_test, y_test) = kernel_data.load_fashion_mnist(data_root)
     assert np.bincount(y_train).tolist() == [6000] * 10 and np.bincount(y_test).tolist() == [1000] * 10
     assert y_train[0] == 9 and x_train.dtype == np.uint8
     # Keras' own loader, served from a cache seeded with the same verified files. Keras reads
@@ -122,19 +124,36 @@ def test_fashion_mnist_equals_keras_loader(data_root, tmp_path):
 def test_california_housing_is_sklearns(data_root, tmp_path):
     root = tmp_path / "files"
     shutil.copytree(data_root / "california-housing", root / "california-housing")
-    bunch = data.fetch_california_housing(root)
+    with pytest.raises(kernel_data.MissingData, match="make data"):  # the loader never writes the cache
+        kernel_data.fetch_california_housing(root)
+    data.build_california_cache(root, log=lambda message: None)
+    bunch = kernel_data.fetch_california_housing(root)
     assert bunch.data.shape == (20640, 8) and bunch.target.shape == (20640,)
     assert bunch.feature_names == ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup",
                                    "Latitude", "Longitude"]
     assert np.allclose(bunch.data[0], [8.3252, 41, 6.984127, 1.02381, 322, 2.555556, 37.88, -122.23], atol=1e-5)
     assert bunch.target[0] == pytest.approx(4.526)
-    X, y = data.fetch_california_housing(root, return_X_y=True)
+    X, y = kernel_data.fetch_california_housing(root, return_X_y=True)
     assert np.array_equal(X, bunch.data) and np.array_equal(y, bunch.target)
-    assert data.fetch_california_housing(root, as_frame=True).frame.shape == (20640, 9)
+    assert kernel_data.fetch_california_housing(root, as_frame=True).frame.shape == (20640, 9)
+
+
+def test_the_california_cache_is_verified_and_rebuilt_when_damaged(data_root, tmp_path):
+    root = tmp_path / "files"
+    shutil.copytree(data_root / "california-housing", root / "california-housing")
+    with pytest.raises(data.DataError, match="cache missing"):
+        data.verify_california_cache(root)
+    cache = data.require_data(["california-housing"], root)[-1]
+    assert data.verify_california_cache(root) == cache and not list(cache.parent.glob(".*part"))
+    cache.write_bytes(cache.read_bytes()[:-10])  # half-written, or tampered with
+    with pytest.raises(data.DataError, match="cache corrupt"):
+        data.verify_california_cache(root)
+    data.require_data(["california-housing"], root)
+    assert data.verify_california_cache(root) == cache
 
 
 def test_california_housing_refuses_a_corrupt_archive(tmp_path):
     (tmp_path / "california-housing").mkdir()
     (tmp_path / "california-housing" / "cal_housing.tgz").write_bytes(b"not a tarball")
     with pytest.raises(data.DataError, match="cal_housing.tgz"):
-        data.fetch_california_housing(tmp_path)
+        data.build_california_cache(tmp_path, log=lambda message: None)

@@ -15,6 +15,8 @@ from autograder.course import Course
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 from autograder.sandbox import Limits
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A01 = "01-perceptrons"
 NAME = released_notebook(A01).name
 REFERENCE = solution_answers(A01)

@@ -18,6 +18,8 @@ from autograder.results import grade_table
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 from autograder.sandbox import Limits
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A01, A02 = "01-perceptrons", "02-linear-regression"
 NAME = released_notebook(A01).name
 FULL = 17

@@ -17,6 +17,8 @@ from autograder import config, data, preflight
 from autograder.course import Course
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A04 = "04-mnist"
 
 

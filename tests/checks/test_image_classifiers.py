@@ -8,6 +8,8 @@ from autograder.checks import image_classifiers as check
 
 from . import harness
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A04, A05 = "04-mnist", "05-fashion-mnist"
 
 

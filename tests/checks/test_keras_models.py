@@ -10,6 +10,8 @@ from autograder.checks.base import Failed
 
 from . import harness
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 
 def _compiled(loss):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Normalization(), keras.layers.Dense(1)])

@@ -8,6 +8,8 @@ from autograder.checks import linear_regression as check
 
 from . import harness
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A02 = "02-linear-regression"
 
 

@@ -8,6 +8,8 @@ from autograder.checks import logistic_regression as check
 
 from . import harness
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A03 = "03-logistic-regression"
 
 

@@ -19,6 +19,8 @@ from autograder.checks import regression_mlps as check
 
 from . import harness
 
+pytestmark = pytest.mark.slow  # grades notebooks or trains models
+
 A06 = "06-california-housing"
 
 
