@@ -13,7 +13,7 @@ COURSE_MEMORY_LIMIT_MB  address space of every process of a grading sandbox, in 
 COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0: no limit)
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
-COURSE_JOBS         submissions graded at once (default: twice the cores, within free memory)
+COURSE_JOBS         submissions graded at once (default: one more than the cores, within free memory)
 COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
 """
 
@@ -85,13 +85,14 @@ def file_limit_mb() -> int | None:
 
 
 def jobs() -> int:
-    """Submissions graded at once: COURSE_JOBS, else twice the cores (a kernel waits on start-up and
-    the sandboxes on each other, so more jobs than cores pays; docs/benchmarks.md), but no more than
-    free memory holds at about 1.5 GB per job (a Keras kernel and its model sandbox)."""
+    """Submissions graded at once: COURSE_JOBS, else one more than the cores (one job starts a
+    kernel or waits while the others compute; docs/benchmarks.md measures 3 against 2 and 4 on two
+    cores), but no more than free memory holds at about 1.5 GB per job (a Keras kernel and its
+    model sandbox)."""
     if os.environ.get("COURSE_JOBS"):
         return max(1, int(os.environ["COURSE_JOBS"]))
     by_memory = int(psutil.virtual_memory().available // JOB_MEMORY_BYTES)
-    return max(1, min(2 * (os.cpu_count() or 1), by_memory))
+    return max(1, min((os.cpu_count() or 1) + 1, by_memory))
 
 
 def db_url(root: Path) -> str:

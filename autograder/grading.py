@@ -18,6 +18,7 @@ run keeps what it finished.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -28,7 +29,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from . import evidence, intake, nbgrader_settings, preflight, results, sandbox
+from . import evidence, intake, judging, nbgrader_settings, preflight, results, sandbox
 from .executor import Executor
 from .job import Job, JobResult, write_job
 from .layout import CourseLayout
@@ -92,6 +93,7 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
         except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
             finish(results.failed(student, assignment, f"could not be graded ({type(exc).__name__}: {exc})",
                                   notes=notes.get(student)))
+    threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
     for job, outcome in executor.run(work):
         try:
             result = record(config, layout, job, outcome)

@@ -29,6 +29,14 @@ MISSING = ("the hidden test recorded nothing: it did not run to the end (see the
            "or its evidence was removed")
 
 
+def warm_up() -> None:
+    """Import what judging and recording need (scikit-learn takes seconds) while the first jobs run."""
+    import nbgrader.converters  # noqa: F401
+    import sklearn.datasets  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+
+
 def model_reports(result: Path, test_id: str, wanted: dict[str, tuple[str, ...]]) -> dict[str, ModelReport]:
     reports = {}
     for key, labels in wanted.items():
