@@ -9,7 +9,7 @@ FileNameCollectorPlugin regex, plus Moodle's folders and a report of what was le
 
 The student id is the Canvas login or ``moodle-<participant id>``. When a student has several
 notebooks in the archive, the latest is kept: the highest re-submission number, then the newest
-time stamp stored in the zip. Every file in the archive ends up either filed or listed as unmatched
+time stamp stored in the zip (local time of the course, ``schedule.toml``'s time zone). Every file in the archive ends up either filed or listed as unmatched
 or superseded in the report; nothing is dropped silently. The time stamp is written to
 ``timestamp.txt``, where nbgrader reads it for late-submission penalties.
 """
@@ -22,6 +22,8 @@ import re
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+
+from . import schedule
 
 CANVAS = re.compile(r"^(?P<login>[^_/]+)(?:_(?P<late>LATE))?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
 CANVAS_RESUBMISSION = re.compile(r"-(\d+)$")
@@ -74,6 +76,7 @@ def parse_member(info: zipfile.ZipInfo) -> Submission | None:
 def collect_zip(archive: Path, course, assignment: str, notebook_name: str) -> CollectReport:
     """File every student's latest notebook from *archive* under *course*; return what happened."""
     report = CollectReport(assignment)
+    calendar = schedule.load()
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, FileNotFoundError) as exc:
@@ -96,7 +99,9 @@ def collect_zip(archive: Path, course, assignment: str, notebook_name: str) -> C
             for old in folder.glob("*.ipynb"):
                 old.unlink()  # a new collection replaces an older one
             (folder / notebook_name).write_bytes(zf.read(latest.member))
-            (folder / "timestamp.txt").write_text(latest.timestamp.strftime("%Y-%m-%d %H:%M:%S") + "\n")
+            # With its UTC offset: nbgrader would read a bare time as UTC.
+            stamp = calendar.local_time(latest.timestamp).isoformat(sep=" ")
+            (folder / "timestamp.txt").write_text(stamp + "\n")
             report.collected[student] = latest.member
             if len(submissions) > 1:
                 report.superseded[student] = [s.member for s in submissions[:-1]]

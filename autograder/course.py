@@ -21,7 +21,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 
-from . import config, grading, nbgrader_settings, results, sandbox
+from . import config, grading, nbgrader_settings, results, sandbox, schedule
 from .executor import Executor, LocalExecutor
 from .layout import CourseLayout
 from .results import StudentResult
@@ -58,10 +58,15 @@ class Course:
 
     def generate(self, assignment: str) -> None:
         """Write the student version into this course's release folder and record the source
-        cells (with hidden tests) in the gradebook, which autograde restores them from."""
+        cells (with hidden tests) in the gradebook, which autograde restores them from, with the
+        assignment's due date from the schedule (nbgrader measures late submissions against it)."""
         result = self.api().generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not generate {assignment}:\n{result.get('error') or result.get('log')}")
+        due = schedule.load().of(assignment).due
+        if due is not None:
+            with Gradebook(self.db_url, self.config.CourseDirectory.course_id) as gb:
+                gb.update_or_create_assignment(assignment, duedate=schedule.as_utc(due))
 
     def submission_dir(self, student: str, assignment: str) -> Path:
         return self.layout.submitted(student, assignment)

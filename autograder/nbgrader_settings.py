@@ -18,7 +18,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     SaveAutoGrades)
 from traitlets.config import Config
 
-from . import config
+from . import config, schedule
 from .preprocessors import ApplyVerdicts, ColabBadge, RunJobHere, ShortTracebacks, UseJobResult
 
 
@@ -70,6 +70,8 @@ def nbgrader_config(
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.keras", "*.h5", "logs"]
     c.RunJobHere.jobs_directory = c.UseJobResult.jobs_directory = str(root / "jobs")
     c.RunJobHere.timeout = timeout if timeout is not None else config.cell_timeout()
+    # Late submissions (due dates from schedule.toml, time stamps from `make collect`): the schedule's policy.
+    c.LateSubmissionPlugin.penalty_method = schedule.load().late_penalty
     # A student who deletes a test cell is still graded by it (nbgrader#1682).
     c.OverwriteCells.add_missing_cells = True
     # TensorFlow and friends write harmless notices to stderr.

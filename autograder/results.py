@@ -7,6 +7,7 @@ be graded, notes about repairs, how long grading took, and whether the notebook 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ class StudentResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     sandboxed: bool = True
+    late_seconds: float = 0.0    # after the due date (schedule.toml), by the collected time stamp
+    late_penalty: float = 0.0    # points nbgrader took off for it; already out of `score`
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -51,6 +54,9 @@ class StudentResult:
     def note(self) -> str:
         """The one line a grade table shows about this student."""
         parts = [] if self.sandboxed or self.error else [UNSANDBOXED]
+        if self.late_seconds > 0 and not self.error:
+            late = f"late by {dt.timedelta(seconds=round(self.late_seconds))}"
+            parts.append(f"{late} (-{self.late_penalty:g} points)" if self.late_penalty else late)
         return "; ".join(parts + ([self.error] if self.error else self.notes))
 
 
@@ -99,8 +105,11 @@ def from_gradebook(db_url: str, layout: CourseLayout, assignment: str, student: 
                             None if g.score >= g.max_score else messages.get(g.name, "failed"))
                  for g in submission.grades]
         tests.sort(key=lambda t: order.get(t.grade_id, 0))
-        return StudentResult(student, assignment, float(submission.score), float(submission.max_score), tests,
-                             sandboxed=sandboxed)
+        # nbgrader keeps the raw score and the late penalty apart (its CSV subtracts one from the other).
+        penalty = float(submission.late_submission_penalty or 0)
+        return StudentResult(student, assignment, float(submission.score) - penalty, float(submission.max_score), tests,
+                             sandboxed=sandboxed, late_seconds=float(submission.assignment.total_seconds_late or 0),
+                             late_penalty=penalty)
 
 
 def test_messages(graded: Path) -> tuple[dict[str, str], bool]:

@@ -1,5 +1,6 @@
 """LMS bulk downloads (Canvas and Moodle zips) filed as submissions, with nothing dropped silently."""
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -7,6 +8,7 @@ import zipfile
 
 import nbformat
 import pytest
+from nbgrader.utils import parse_utc
 
 from autograder.collect import collect_zip, parse_member
 from autograder.course import Course
@@ -54,7 +56,10 @@ def _marker(course, student):
     return read_notebook(course.submission_dir(student, A01) / NAME).metadata["marker"]
 
 
-def test_canvas_zip_keeps_the_latest_and_reports_the_rest(tmp_path):
+def test_canvas_zip_keeps_the_latest_and_reports_the_rest(tmp_path, monkeypatch):
+    schedule_file = tmp_path / "schedule.toml"
+    schedule_file.write_text('timezone = "Europe/Berlin"\n')
+    monkeypatch.setenv("COURSE_SCHEDULE", str(schedule_file))
     archive = tmp_path / "canvas.zip"
     _zip(archive, CANVAS)
     course = Course(tmp_path / "course")
@@ -64,7 +69,10 @@ def test_canvas_zip_keeps_the_latest_and_reports_the_rest(tmp_path):
     assert _marker(course, "doea") == "doe late"
     assert set(report.superseded) == {"smithj", "leeb"}
     assert sorted(report.unmatched) == ["homework.ipynb", "smithj_12345_777006_notes.txt"]
-    assert (course.submission_dir("leeb", A01) / "timestamp.txt").read_text().strip() == "2026-05-02 09:30:00"
+    stamp = (course.submission_dir("leeb", A01) / "timestamp.txt").read_text().strip()
+    # The zip's local time, in the course's time zone, which nbgrader turns into UTC.
+    assert stamp == "2026-05-02 09:30:00+02:00"
+    assert parse_utc(stamp) == dt.datetime(2026, 5, 2, 7, 30)
     saved = json.loads((course.root / "collect" / f"{A01}.json").read_text())
     assert saved["unmatched"] == report.unmatched and "homework.ipynb" in report.summary()
 
