@@ -13,10 +13,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 MIRROR ?= $(COURSE_DATA_MIRROR)
 ASSIGNMENT ?=
 ZIP ?=
+# make publish: which assignments (ids or numbers; default: the schedule's) and where the student clone is.
+ASSIGNMENTS ?=
+PUBLISH_DIR ?= $(COURSE_PUBLISH_DIR)
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install venv data test test-fast release demo collect autograde feedback grades table report benchmark clean
+.PHONY: help install venv data test test-fast release demo collect autograde feedback grades table report publish benchmark clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
@@ -67,6 +70,9 @@ table: venv ## print the grade table of the course
 
 report: venv ## instructor HTML report (scores, pass rate per test, times, errors) in course/report.html
 	$(PY) -m autograder report $(ASSIGNMENT)
+
+publish: venv ## commit the student repository into its clone: make publish PUBLISH_DIR=clone [ASSIGNMENTS="01 02"]; never pushes
+	$(PY) -m autograder publish $(ASSIGNMENTS) $(if $(PUBLISH_DIR),--to $(PUBLISH_DIR))
 
 benchmark: venv ## run every solution notebook, report seconds and scores (docs/benchmarks.md)
 	$(PY) scripts/benchmark.py

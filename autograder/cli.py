@@ -10,6 +10,7 @@
     table [A ...]                          print the grade table
     report [A ...] [--output HTML]         instructor report: scores, pass rate per test, times, errors
     demo [A ...]                           grade the bundled samples in a throwaway course
+    publish [A ...] [--to DIR]             commit the student repository's files into its clone DIR
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                        ("demo", "grade the bundled sample submissions in a throwaway course")]:
         p = sub.add_parser(name, help=text)
         p.add_argument("assignments", nargs="*", help="default: all")
+
+    publish = sub.add_parser("publish", help="build the student repository in its clone and commit (never push)")
+    publish.add_argument("assignments", nargs="*",
+                         help="ids or numbers, published on top of those already there (default: the schedule's)")
+    publish.add_argument("--to", type=Path, help="the clone of the student repository (default: COURSE_PUBLISH_DIR)")
 
     grades = sub.add_parser("grades", help="export grades as CSV")
     grades.add_argument("--output", default=None, help="default: <course>/grades.csv")
@@ -230,4 +236,27 @@ def _cmd_demo(args) -> int:
         print("\nthe demo did not come out as it must:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     print("\ndemo ok: every reference earned full marks, every blank release 0, every partial sample its known score")
+    return 0
+
+
+def _cmd_publish(args) -> int:
+    import datetime as dt
+
+    from . import publish, schedule
+
+    folder = args.to or config.publish_dir()
+    if folder is None:
+        print("error: where is the clone of the student repository? pass --to DIR or set COURSE_PUBLISH_DIR "
+              "(make publish PUBLISH_DIR=...)", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        if not args.assignments:
+            calendar, now = schedule.load(), dt.datetime.now(dt.timezone.utc)
+            print(f"released by {schedule.schedule_file().name}: {', '.join(calendar.released_by(now)) or 'none yet'}")
+            if (upcoming := calendar.next_release(now)) is not None:
+                print(f"next: {upcoming[0]} on {upcoming[1]:%a %d %b %Y, %H:%M} ({calendar.timezone.key})")
+        print(publish.publish(folder, args.assignments).summary())
+    except (publish.PublishError, schedule.ScheduleError) as exc:
+        print(f"error: nothing was published: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     return 0

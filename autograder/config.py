@@ -14,7 +14,9 @@ COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0:
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
 COURSE_JOBS         submissions graded at once (default: one more than the cores, within free memory)
-COURSE_GITHUB_REPOSITORY  owner/name of this repository on GitHub, for the "Open in Colab" links
+COURSE_STUDENT_REPOSITORY owner/name of the public student repository on GitHub, for the "Open in Colab" links
+COURSE_PUBLISH_DIR  a clone of that repository, where ``make publish`` writes and commits
+COURSE_SCHEDULE     the release and due dates (default: schedule.toml)
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 SAMPLES_DIR = REPO_ROOT / "samples"
 DATA_MANIFEST = REPO_ROOT / "data" / "manifest.json"
 
-# Where students open the released notebooks from: the one place the repository is named.
-GITHUB_REPOSITORY = os.environ.get("COURSE_GITHUB_REPOSITORY", "ann-keras-course/ann-keras-notebooks")
+# Where students open the released notebooks from: the public student repository that `make publish`
+# fills (this one holds the answers and stays private). The one place it is named.
+STUDENT_REPOSITORY = os.environ.get("COURSE_STUDENT_REPOSITORY", "ann-keras-course/ann-keras-notebooks")
 GITHUB_BRANCH = "main"
 
 # Long enough for a Keras training cell on 2 CPU cores, short enough that an endless loop
@@ -99,8 +102,13 @@ def db_url(root: Path) -> str:
     return os.environ.get("COURSE_DB_URL", f"sqlite:///{root / 'gradebook.db'}")
 
 
-def colab_url(assignment: str, notebook: str, repository: str = GITHUB_REPOSITORY, branch: str = GITHUB_BRANCH) -> str:
-    """Colab's address for a released notebook of this repository."""
+def publish_dir() -> Path | None:
+    folder = os.environ.get("COURSE_PUBLISH_DIR")
+    return Path(folder).resolve() if folder else None
+
+
+def colab_url(assignment: str, notebook: str, repository: str = STUDENT_REPOSITORY, branch: str = GITHUB_BRANCH) -> str:
+    """Colab's address for a released notebook in the student repository."""
     return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{assignment}/{notebook}"
 
 

@@ -9,6 +9,9 @@ def _no_real_course(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("COURSE_DIR", str(tmp_path_factory.mktemp("course")))
     monkeypatch.delenv("COURSE_DB_URL", raising=False)
     monkeypatch.delenv("COURSE_SANDBOX", raising=False)
+    # The repository's own schedule, and no real student repository to publish into.
+    monkeypatch.delenv("COURSE_SCHEDULE", raising=False)
+    monkeypatch.delenv("COURSE_PUBLISH_DIR", raising=False)
 
 
 @pytest.fixture(autouse=True, scope="session")

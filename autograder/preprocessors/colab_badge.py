@@ -1,4 +1,4 @@
-"""Put an "Open in Colab" badge, linking to this very notebook in the repository, on top."""
+"""Put an "Open in Colab" badge, linking to this very notebook in the student repository, on top."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ BADGE_MARKER = "colab-badge.svg"
 
 
 class ColabBadge(NbGraderPreprocessor):
-    repository = Unicode(config.GITHUB_REPOSITORY, help="owner/name of the repository on GitHub").tag(config=True)
+    repository = Unicode(config.STUDENT_REPOSITORY, help="owner/name of the student repository on GitHub").tag(config=True)
     branch = Unicode(config.GITHUB_BRANCH, help="branch Colab opens").tag(config=True)
 
     def preprocess(self, nb, resources):
