@@ -17,6 +17,8 @@ ZIP ?=
 ASSIGNMENTS ?=
 PUBLISH_DIR ?= $(COURSE_PUBLISH_DIR)
 JOBS ?=
+# make autograde REGRADE=1: grade again what was already graded from the same files
+REGRADE ?=
 PYTEST_ARGS ?=
 
 .PHONY: help install venv data test test-fast release demo collect autograde feedback grades table report publish benchmark clean
@@ -56,8 +58,8 @@ collect: venv ## file an LMS bulk download: make collect ASSIGNMENT=id ZIP=downl
 	@test -n "$(ASSIGNMENT)" -a -n "$(ZIP)" || { echo "usage: make collect ASSIGNMENT=<id> ZIP=<file.zip>"; exit 2; }
 	$(PY) -m autograder collect $(ASSIGNMENT) $(ZIP)
 
-autograde: venv ## autograde every submission in course/submitted (ASSIGNMENT=id for one, JOBS=N at once)
-	$(PY) -m autograder autograde $(if $(JOBS),--jobs $(JOBS)) $(ASSIGNMENT)
+autograde: venv ## autograde every submission in course/submitted on Dask (ASSIGNMENT=id, JOBS=N, REGRADE=1; COURSE_SCHEDULER=tcp://host:8786 for a cluster)
+	$(PY) -m autograder autograde $(if $(JOBS),--jobs $(JOBS)) $(if $(REGRADE),--regrade) $(ASSIGNMENT)
 
 feedback: venv ## HTML feedback for autograded submissions into course/feedback
 	$(PY) -m autograder feedback $(ASSIGNMENT)

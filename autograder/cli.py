@@ -4,7 +4,7 @@
     data fetch [--mirror DIR] | verify     fill / check the data folder
     release [A ...]                        regenerate notebooks/ from solutions/
     collect A ZIP                          file an LMS bulk download (Canvas, Moodle) as submissions
-    autograde [A ...] [--jobs N]           grade everything in the course's submitted/ folder
+    autograde [A ...] [--jobs N] [--regrade]  grade everything in the course's submitted/ folder (on Dask)
     feedback [A ...]                       HTML feedback for autograded submissions
     grades [--output CSV]                  export the gradebook as CSV
     table [A ...]                          print the grade table
@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
     autograde = sub.add_parser("autograde", help="autograde every submission in the course folder")
     autograde.add_argument("assignments", nargs="*", help="default: all")
-    autograde.add_argument("--jobs", type=int, help="submissions graded at once (default: COURSE_JOBS, else the CPU count)")
+    autograde.add_argument("--jobs", type=int,
+                           help="workers of the local cluster (default: COURSE_JOBS, else one more than the cores)")
+    autograde.add_argument("--regrade", action="store_true",
+                           help="grade again even submissions already graded from the same files and course version")
 
     report = sub.add_parser("report", help="write the instructor's HTML report")
     report.add_argument("assignments", nargs="*", help="default: all")
@@ -132,18 +135,32 @@ def _cmd_release(args) -> int:
 
 def _cmd_autograde(args) -> int:
     from .course import Course
+    from .executor import DaskExecutor
+    from .progress import GradingProgress
     from .results import grade_table
 
     course = Course()
-    try:
-        for assignment in _assignments(args):
-            if not course.students(assignment):
-                print(f"{assignment}: no submissions in {course.root / 'submitted'}")
-                continue
-            print(grade_table(course.autograde(assignment, jobs=args.jobs)))
-    except NOT_READY as exc:
-        print(f"error: nothing was graded: {exc}", file=sys.stderr)
-        return EXIT_NOT_READY
+    progress = GradingProgress()
+    with DaskExecutor(args.jobs) as executor:
+        try:
+            for assignment in _assignments(args):
+                students = course.students(assignment)
+                if not students:
+                    print(f"{assignment}: no submissions in {course.root / 'submitted'}")
+                    continue
+                print(f"{assignment}: {len(students)} submissions on {executor.describe()}", flush=True)
+                progress.start(assignment, len(students))
+                try:
+                    results = course.autograde(assignment, progress=progress, executor=executor, regrade=args.regrade)
+                finally:
+                    progress.stop()
+                print(grade_table(results))
+        except NOT_READY as exc:
+            print(f"error: nothing was graded: {exc}", file=sys.stderr)
+            return EXIT_NOT_READY
+        except RuntimeError as exc:  # the cluster could not be reached or started
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_NOT_READY
     return 0
 
 
@@ -208,6 +225,7 @@ def _cmd_demo(args) -> int:
     """Grade the samples of every assignment in a throwaway course, then check the outcome: the
     demo is the instructor's smoke test, so a reference short of full marks fails it."""
     from .course import Course
+    from .preflight import require_ready
     from .report import write_report
     from .results import grade_table
     from .samples import EXPECTED, file_samples
@@ -218,6 +236,7 @@ def _cmd_demo(args) -> int:
     course = Course(root, database=f"sqlite:///{root / 'gradebook.db'}")
     problems = []
     try:
+        require_ready(_assignments(args))  # before anything is filed or printed as being graded
         for assignment in _assignments(args):
             students = file_samples(course, assignment)
             print(f"\n== {assignment}: grading {len(students)} sample submissions in {root}")

@@ -14,6 +14,7 @@ COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0:
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
 COURSE_JOBS         submissions graded at once (default: one more than the cores, within free memory)
+COURSE_SCHEDULER    a Dask scheduler (tcp://host:8786, or a scheduler file) to grade on; default: a local cluster
 COURSE_STUDENT_REPOSITORY owner/name of the public student repository on GitHub, for the "Open in Colab" links
 COURSE_PUBLISH_DIR  a clone of that repository, where ``make publish`` writes and commits
 COURSE_SCHEDULE     the release and due dates (default: schedule.toml)
@@ -96,6 +97,10 @@ def jobs() -> int:
         return max(1, int(os.environ["COURSE_JOBS"]))
     by_memory = int(psutil.virtual_memory().available // JOB_MEMORY_BYTES)
     return max(1, min((os.cpu_count() or 1) + 1, by_memory))
+
+
+def scheduler() -> str | None:
+    return os.environ.get("COURSE_SCHEDULER") or None
 
 
 def db_url(root: Path) -> str:

@@ -22,7 +22,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 
 from . import config, grading, nbgrader_settings, results, sandbox, schedule
-from .executor import Executor, LocalExecutor
+from .executor import DaskExecutor, Executor
 from .layout import CourseLayout
 from .results import StudentResult
 
@@ -76,15 +76,22 @@ class Course:
 
     def autograde(self, assignment: str, students: list[str] | None = None, progress: Callable[[str], None] = print,
                   jobs: int | None = None, limits: sandbox.Limits | None = None, generate: bool = True,
-                  executor: Executor | None = None) -> list[StudentResult]:
-        """Grade every submission (or *students*): *jobs* at once on this machine unless another
-        *executor* is given, each under *limits*. One bad submission never stops the batch."""
+                  executor: Executor | None = None, regrade: bool = False) -> list[StudentResult]:
+        """Grade every submission (or *students*) on *executor* (default: a local Dask cluster of *jobs*
+        workers, or the cluster COURSE_SCHEDULER names), each under *limits*. A submission already
+        graded from the same files by the same course version is not graded again unless *regrade*.
+        One bad submission never stops the batch."""
         if generate:
             self.generate(assignment)
         students = students if students is not None else self.students(assignment)
-        return grading.grade(self.config, self.layout, self.release_dir, assignment, students,
-                             executor or LocalExecutor(jobs or config.jobs()), limits or sandbox.Limits.from_config(),
-                             progress)
+        own = executor is None
+        executor = executor or DaskExecutor(jobs)
+        try:
+            return grading.grade(self.config, self.layout, self.release_dir, assignment, students, executor,
+                                 limits or sandbox.Limits.from_config(), progress, regrade=regrade)
+        finally:
+            if own:
+                executor.close()
 
     def result(self, assignment: str, student: str) -> StudentResult:
         return results.from_gradebook(self.db_url, self.layout, assignment, student)

@@ -1,31 +1,50 @@
-"""Where grading jobs run: one interface, and a first implementation on this machine.
+"""Where grading jobs run: on Dask, from a cluster on this machine to one of many machines.
 
 An executor takes jobs (``autograder.job.Job``, each with the folder its result goes to) and yields
-each job with its ``JobResult`` as soon as it is done. It never touches the gradebook or the
-course folder: the coordinator (``autograder.grading``) records results as they come back.
+each job with its ``JobResult`` as soon as it is done. It never touches the gradebook or the course
+folder: the coordinator (``autograder.grading``) judges and records results as they come back.
 
-``LocalExecutor`` runs up to N jobs at once, each in a fresh worker process forked from a server
-that has the grading code imported already (a new interpreter per job would spend seconds on
-imports). A worker that exceeds its time, dies, or cannot start costs only its own job, which
-comes back with an error; nothing it started survives it (its sandboxes die with it).
+``DaskExecutor`` sends each job to a Dask worker as plain data (the job's JSON and the course
+version) and gets the job's result folder back as a zip, so workers need only the installed course
+environment and the verified data: no shared filesystem, no gradebook. With no scheduler configured
+(``COURSE_SCHEDULER``) it starts a local cluster, one single-threaded worker process per job slot,
+forked from a server that has the grading code imported already. A worker whose course version differs
+refuses the job; a job whose worker dies is retried on another up to ``RETRIES`` times, then recorded
+as an error; a notebook's own time limit is enforced by ``run_job``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import importlib.util
+import io
+import logging
 import os
-import signal
+import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from pathlib import Path
+import uuid
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Protocol
 
-import psutil
+import dask
+import distributed
+import distributed.utils
+from distributed import Client, KilledWorker, LocalCluster, as_completed
 
+from . import config
 from .job import Job, JobResult, run_job
+from .version import CourseVersionMismatch, course_version, require_same
 
-# Beyond the notebook's own limit: starting the kernel, collecting evidence, measuring models.
-GRACE_SECONDS = 120
+# Times a job may lose its worker (killed, out of memory, machine gone) before it is recorded as an error.
+RETRIES = 2
+# Worker settings for grading: long tasks of their own processes, nothing for Dask's profiler to learn.
+# (Give remote workers the same through DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False etc.)
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
+                 "distributed.admin.system-monitor.interval": "2s",
+                 "distributed.worker.memory.monitor-interval": "2s",
+                 "distributed.admin.tick.interval": "500ms"}
+# A result folder holds an executed notebook, evidence and model predictions: megabytes, not more.
+MAX_RESULT_BYTES = 512 * 1024 * 1024
 
 
 class Executor(Protocol):
@@ -33,77 +52,149 @@ class Executor(Protocol):
         """Carry out every (job, result folder); yield each as it finishes, in any order."""
 
 
-def _context():
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.job"])
-    return context
+def grade_on_worker(job_json: str, version: str) -> bytes:
+    """A Dask task: grade one job on this worker and return its result folder, zipped."""
+    require_same(version)
+    with tempfile.TemporaryDirectory(prefix="job-") as scratch:
+        result = Path(scratch) / "result"
+        run_job(Job.from_json(job_json), result)
+        return pack(result)
 
 
-def _work(environment: dict, job_json: str, result: str) -> None:
-    # The fork server's environment is that of the moment it started; use the caller's, now.
-    os.environ.clear()
-    os.environ.update(environment)
-    run_job(Job.from_json(job_json), Path(result))
+def pack(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
 
 
-def _kill_tree(pid: int) -> None:
-    try:
-        parent = psutil.Process(pid)
-        family = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for process in family:
+def unpack(packed: bytes, folder: Path) -> None:
+    """Write a packed result folder into *folder*: regular files only, each inside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        if sum(member.file_size for member in archive.infolist()) > MAX_RESULT_BYTES:
+            raise ValueError("the result is larger than a grading result can be")
+        for member in archive.infolist():
+            name = PurePosixPath(member.filename)
+            if member.is_dir() or name.is_absolute() or ".." in name.parts:
+                continue
+            target = folder.joinpath(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(member))
+
+
+def _local_cluster(jobs: int) -> LocalCluster:
+    # Workers forked from a server that imported the grading code once, not spawned (each spawned worker
+    # would import nbgrader, NumPy and nbclient again: seconds of CPU per worker, on the same two cores).
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver",
+                     "distributed.scheduler.allowed-failures": RETRIES})
+    # Monitoring costs CPU that the notebooks need on a small machine: Dask's profiler samples every
+    # worker's stack 100 times a second, and the system monitors poll several times a second.
+    dask.config.set(QUIET_WORKERS)
+    distributed.utils.get_mp_context().set_forkserver_preload(["distributed", "autograder.job"])
+    dashboard = ":0" if importlib.util.find_spec("bokeh") else None
+    # The workers get this process's environment as it is now (the fork server's dates from its start).
+    return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, memory_limit=0,
+                        dashboard_address=dashboard, worker_dashboard_address=None, silence_logs=logging.ERROR,
+                        env=dict(os.environ))
+
+
+class DaskExecutor:
+    """Jobs on a Dask cluster: an existing one (*scheduler*: an address or a scheduler file), else a
+    local cluster of *jobs* workers, started in the background as soon as this is made."""
+
+    def __init__(self, jobs: int | None = None, scheduler: str | None = None):
+        self.jobs = max(1, jobs or config.jobs())
+        self.scheduler = scheduler if scheduler is not None else config.scheduler()
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
+        self._failure: BaseException | None = None
+        self._connecting = threading.Thread(target=self._connect, name="dask-connect", daemon=True)
+        self._connecting.start()
+
+    def _connect(self) -> None:
         try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)
+            if not self.scheduler:
+                self.cluster = _local_cluster(self.jobs)
+                self.client = Client(self.cluster, set_as_default=False)
+            elif Path(self.scheduler).is_file():
+                self.client = Client(scheduler_file=self.scheduler, set_as_default=False, timeout="30s")
+            else:
+                self.client = Client(self.scheduler, set_as_default=False, timeout="30s")
+        except BaseException as exc:  # noqa: BLE001 - reported by run(), in the caller's thread
+            self._failure = exc
 
+    def ready(self) -> Client:
+        self._connecting.join()
+        if self._failure is not None or self.client is None:
+            where = self.scheduler or "a local cluster"
+            raise RuntimeError(f"could not start grading on {where}: {self._failure}") from self._failure
+        return self.client
 
-class LocalExecutor:
-    def __init__(self, jobs: int):
-        self.jobs = max(1, jobs)
-        self._live: set[int] = set()
-        self._lock = threading.Lock()
+    def describe(self) -> str:
+        """Where the jobs run, for the instructor: workers, and the dashboard if one is running."""
+        client = self.ready()
+        workers = client.scheduler_info(n_workers=-1).get("workers", {})
+        where = f"local Dask cluster, {len(workers)} workers" if self.cluster else \
+            f"Dask scheduler {client.scheduler.address}, {len(workers)} workers"
+        if self.cluster is None or importlib.util.find_spec("bokeh"):
+            where += f"; dashboard: {client.dashboard_link}"
+        return where
 
     def run(self, work: Iterable[tuple[Job, Path]]) -> Iterator[tuple[Job, JobResult]]:
-        context = _context()
-        pool = ThreadPoolExecutor(max_workers=self.jobs)
-        try:
-            futures = {pool.submit(self._one, context, job, result): job for job, result in work}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        finally:
-            with self._lock:
-                for pid in list(self._live):  # interrupted: nothing may outlive the batch
-                    _kill_tree(pid)
-            pool.shutdown(wait=True, cancel_futures=True)
+        """Submit each job as *work* produces it (held back only while the cluster is still starting, so
+        that starting it and preparing the first jobs overlap), then yield results as they finish."""
+        version = course_version()
+        futures, waiting = {}, []
 
-    def _one(self, context, job: Job, result: Path) -> JobResult:
-        process = context.Process(target=_work, args=(dict(os.environ), job.to_json(), str(result)),
-                                  name=f"grade-{job.student}", daemon=False)
-        process.start()
-        with self._lock:
-            self._live.add(process.pid)
-        limit = 2 * job.limits.seconds + GRACE_SECONDS if job.limits.seconds else None
-        process.join(limit)
+        def submit(client: Client) -> None:
+            for job, result in waiting:
+                future = client.submit(grade_on_worker, job.to_json(), version, pure=False,
+                                       key=f"grade-{job.assignment}-{job.student}-{uuid.uuid4().hex[:8]}")
+                futures[future] = (job, result)
+            waiting.clear()
+
         try:
-            if process.is_alive():
-                _kill_tree(process.pid)
-                return self._failed(result, f"stopped after the {job.limits.seconds} s time limit for a notebook")
-            if process.exitcode != 0 or not (result / "result.json").is_file():
-                code = process.exitcode
-                reason = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
-                if code == -signal.SIGKILL:
-                    reason += ", most likely out of memory"
-                return self._failed(result, f"the grading process failed ({reason}); see {result / 'kernel.log'}")
-            return JobResult.read(result)
-        finally:
-            with self._lock:
-                self._live.discard(process.pid)
+            for item in work:
+                waiting.append(item)
+                if not self._connecting.is_alive():
+                    submit(self.ready())
+            client = self.ready()
+            submit(client)
+            for future in as_completed(futures, loop=client.loop):
+                job, result = futures[future]
+                yield job, self._collect(future, result)
+        finally:  # interrupted: nothing of this batch keeps running on the cluster
+            if self.client is not None:
+                self.client.cancel([f for f in futures if not f.done()])
 
     @staticmethod
-    def _failed(result: Path, error: str) -> JobResult:
+    def _collect(future, result: Path) -> JobResult:
+        try:
+            unpack(future.result(), result)
+            return JobResult.read(result)
+        except CourseVersionMismatch as exc:
+            error = str(exc)
+        except KilledWorker:
+            error = (f"the worker grading it died {RETRIES + 1} times (out of memory, killed, or its machine was lost); "
+                     "not retried further")
+        except Exception as exc:  # noqa: BLE001 - one job's failure, whatever it is, is that job's error
+            error = f"the grading worker failed ({type(exc).__name__}: {exc})"
         outcome = JobResult(error=error)
         outcome.write(result)
         return outcome
+
+    def close(self) -> None:
+        self._connecting.join()
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -12,11 +12,13 @@
 
 One unusable submission, failed job or unexpected error costs only its own student: it is recorded
 with its reason and the batch goes on. Results are stored after each student, so an interrupted
-run keeps what it finished.
+run keeps what it finished, and a run started again skips every submission already graded from the
+same files by the same course version (``graded_from``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -30,6 +32,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
 from . import evidence, intake, judging, nbgrader_settings, preflight, results, sandbox
+from .version import course_version
 from .executor import Executor
 from .job import Job, JobResult, write_job
 from .layout import CourseLayout
@@ -61,46 +64,78 @@ def record(config: Config, layout: CourseLayout, job: Job, outcome: JobResult) -
     return results.from_gradebook(config.CourseDirectory.db_url, layout, job.assignment, job.student)
 
 
+def graded_from(layout: CourseLayout, student: str, assignment: str, version: str) -> str:
+    """What a grade was made from: every file the student handed in, the course version, and whether
+    the notebook ran in the sandbox."""
+    digest = hashlib.sha256(f"{version} sandboxed={sandbox.enabled()}".encode())
+    folder = layout.submitted(student, assignment)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(b"\0" + path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, students: list[str],
-          executor: Executor, limits: sandbox.Limits, progress: Callable[[str], None]) -> list[results.StudentResult]:
+          executor: Executor, limits: sandbox.Limits, progress: Callable[[str], None],
+          regrade: bool = False) -> list[results.StudentResult]:
     preflight.require_ready([assignment])
     store = results.ResultStore(layout)
+    earlier = {r.student: r for r in store.read(assignment)}
+    version = course_version()
     finished: dict[str, results.StudentResult] = {}
-    started, failures = time.monotonic(), 0
+    started, failures, ran = time.monotonic(), 0, 0
 
-    def finish(result: results.StudentResult) -> None:
-        nonlocal failures
+    def finish(result: results.StudentResult, reused: bool = False) -> None:
+        nonlocal failures, ran
         finished[result.student] = result
         failures += bool(result.error)
-        store.update(assignment, [result])
+        ran += not reused
+        if not reused:
+            store.update(assignment, [result])
         status = f"ERROR {result.error}" if result.error else f"{result.score:g}/{result.max_score:g}"
-        progress(f"[{len(finished)}/{len(students)}] {assignment} {result.student}: {status} ({result.seconds:.0f} s)"
-                 f" | {len(students) - len(finished)} left, {failures} failed, {time.monotonic() - started:.0f} s elapsed")
+        status += " (already graded from these files)" if reused else f" ({result.seconds:.0f} s)"
+        elapsed, left = time.monotonic() - started, len(students) - len(finished)
+        estimate = f", about {elapsed / ran * left:.0f} s left" if ran and left else ""
+        progress(f"[{len(finished)}/{len(students)}] {assignment} {result.student}: {status}"
+                 f" | {left} left, {failures} failed, {elapsed:.0f} s elapsed{estimate}")
 
-    work, notes = [], {}
-    for student in students:
-        try:
-            notes[student] = intake.prepare(layout, release, student, assignment)
-            nb = notebook_to_run(config, layout, assignment, student)
-            job = Job(assignment, student, nbformat.writes(nb), seed=secrets.randbits(62), limits=limits,
-                      cell_timeout=config.RunJobHere.timeout, sandboxed=sandbox.enabled())
-            folder = layout.job(assignment, student)
-            evidence.remove_tree(folder)
-            write_job(folder, job)
-            work.append((job, folder / "result"))
-        except SubmissionError as exc:
-            finish(results.failed(student, assignment, str(exc), notes=notes.get(student)))
-        except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
-            finish(results.failed(student, assignment, f"could not be graded ({type(exc).__name__}: {exc})",
-                                  notes=notes.get(student)))
-    threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
-    for job, outcome in executor.run(work):
+    notes, keys = {}, {}
+
+    def prepared():
+        """Each student's job as soon as it is ready, so that workers start on the first while the
+        coordinator prepares the rest."""
+        for student in students:
+            try:
+                keys[student] = graded_from(layout, student, assignment, version)
+                previous = earlier.get(student)
+                if not regrade and previous is not None and not previous.error and previous.graded_from == keys[student]:
+                    finish(previous, reused=True)
+                    continue
+                notes[student] = intake.prepare(layout, release, student, assignment)
+                nb = notebook_to_run(config, layout, assignment, student)
+                job = Job(assignment, student, nbformat.writes(nb), seed=secrets.randbits(62), limits=limits,
+                          cell_timeout=config.RunJobHere.timeout, sandboxed=sandbox.enabled())
+                folder = layout.job(assignment, student)
+                evidence.remove_tree(folder)
+                write_job(folder, job)
+            except SubmissionError as exc:
+                finish(results.failed(student, assignment, str(exc), notes=notes.get(student)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
+                finish(results.failed(student, assignment, f"could not be graded ({type(exc).__name__}: {exc})",
+                                      notes=notes.get(student)))
+                continue
+            yield job, folder / "result"
+        # The judges' imports (scikit-learn), while the last jobs run rather than while intake needs the CPU.
+        threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
+
+    for job, outcome in executor.run(prepared()):
         try:
             result = record(config, layout, job, outcome)
         except Exception as exc:  # noqa: BLE001
             result = results.failed(job.student, assignment, f"could not be recorded ({type(exc).__name__}: {exc})")
         result.seconds, result.sandboxed = outcome.seconds, outcome.sandboxed
         result.notes = notes.get(job.student, []) + outcome.notes
+        result.graded_from = keys[job.student]
         finish(result)
     return [finished[s] for s in students]
 

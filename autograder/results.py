@@ -43,6 +43,7 @@ class StudentResult:
     sandboxed: bool = True
     late_seconds: float = 0.0    # after the due date (schedule.toml), by the collected time stamp
     late_penalty: float = 0.0    # points nbgrader took off for it; already out of `score`
+    graded_from: str = ""        # the submission's files and the course version it was graded from
 
     def as_dict(self) -> dict:
         return asdict(self)

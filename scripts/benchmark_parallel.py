@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/benchmark_parallel.py single [ASSIGNMENT ...] [--repeat N]
     .venv/bin/python scripts/benchmark_parallel.py class  [ASSIGNMENT ...] [--jobs N]
+    .venv/bin/python scripts/benchmark_parallel.py cluster [ASSIGNMENT ...] [--workers 1 2]
 
 * ``single``: one reference notebook, graded by stock ``nbgrader autograde`` (nbgrader's own Execute in
   a plain kernel, no sandbox, no judges) and by ``nbgrader autograde`` through this repository's
@@ -10,6 +11,10 @@
 * ``class``: 8 submissions (4 reference, 2 partly right from samples/, 2 blank), graded serially by
   stock ``nbgrader autograde`` and by ``Course.autograde`` at its default settings (what
   ``make autograde`` runs). Both must give the same scores.
+* ``cluster``: the same 8 submissions on a Dask cluster of N single-threaded workers (each its own
+  ``dask worker`` process, as on separate machines), for each N given; plus the per-job overhead of
+  the cluster (a task carrying a real job's notebook and returning a real result's bytes, without
+  grading), and what those numbers imply for 50 workers and 1 000 submissions.
 
 Both sides use the same course folder layout, gradebook and generated assignment; generation is
 not timed. Stock nbgrader still runs the hidden cells (which only record evidence), so it is given
@@ -141,17 +146,95 @@ def whole_class(assignments: list[str], jobs: int | None) -> None:
               f"{serial_seconds / parallel_seconds:.2f}× | {'yes' if same else 'NO'} |", flush=True)
 
 
+def _start_cluster(folder: Path, workers: int) -> tuple[Path, list]:
+    dask = str(Path(sys.executable).parent / "dask")
+    scheduler_file = folder / "scheduler.json"
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(scheduler_file)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)]
+    while not scheduler_file.exists():
+        time.sleep(0.1)
+    for i in range(workers):
+        processes.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(scheduler_file), "--nthreads", "1",
+                                           "--memory-limit", "0", "--no-dashboard", "--name", f"w{i}",
+                                           "--local-directory", str(folder / f"w{i}")],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+    with Client(scheduler_file=str(scheduler_file)) as client:
+        client.wait_for_workers(workers, timeout=120)
+        client.run(lambda: __import__("autograder.job"))  # imported once per worker, as a long-lived worker has
+    return scheduler_file, processes
+
+
+def _echo(job_json: str, version: str, result_bytes: bytes) -> bytes:
+    return result_bytes
+
+
+def cluster(assignments: list[str], worker_counts: list[int]) -> None:
+    from autograder.executor import DaskExecutor, pack
+    from autograder.job import Job
+    from autograder.version import course_version
+
+    import psutil
+    print(f"machine: {os.cpu_count()} cores; {SUBMISSIONS} submissions per assignment on N `dask worker` processes\n")
+    print("| assignment | workers | wall time | jobs' own time (sum) | throughput | same scores |")
+    print("|---|---:|---:|---:|---:|---|")
+    overheads = []
+    for assignment in assignments:
+        expected = None
+        for workers in worker_counts:
+            with tempfile.TemporaryDirectory() as tmp:
+                scheduler_file, processes = _start_cluster(Path(tmp), workers)
+                try:
+                    course = course_with(Path(tmp) / "course", assignment, SUBMISSIONS)
+                    with DaskExecutor(scheduler=str(scheduler_file)) as executor:
+                        start = time.perf_counter()
+                        results = course.autograde(assignment, generate=False, executor=executor,
+                                                   progress=lambda m: print("  " + m, file=sys.stderr))
+                        wall = time.perf_counter() - start
+                        scores = {r.student: r.score for r in results}
+                        expected = expected or scores
+                        if workers == worker_counts[-1]:  # per-job overhead: real payloads, no grading
+                            job = Job(assignment, "x", nbformat.writes(compose_submission(
+                                assignment, solution_answers(assignment))), seed=1)
+                            folder = course.layout.job(assignment, results[0].student) / "result"
+                            payload, version = pack(folder), course_version()
+                            client = executor.ready()
+                            for _ in range(40):
+                                mark = time.perf_counter()
+                                client.submit(_echo, job.to_json(), version, payload, pure=False).result()
+                                overheads.append(time.perf_counter() - mark)
+                            print(f"  payloads: job {len(job.to_json()) / 1e3:.0f} kB, result {len(payload) / 1e3:.0f} kB",
+                                  file=sys.stderr)
+                    own = sum(r.seconds for r in results)
+                    print(f"| {assignment} | {workers} | {wall:.1f} s | {own:.1f} s | {SUBMISSIONS / wall * 60:.1f} per minute | "
+                          f"{'yes' if scores == expected else 'NO'} |", flush=True)
+                finally:
+                    for process in processes:
+                        for member in psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]:
+                            try:
+                                member.kill()
+                            except psutil.NoSuchProcess:
+                                pass
+    median = statistics.median(overheads)
+    print(f"\nper-job overhead of the cluster (submit, transfer both ways, return; 40 round trips): "
+          f"median {1000 * median:.0f} ms, max {1000 * max(overheads):.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["single", "class"])
+    parser.add_argument("mode", choices=["single", "class", "cluster"])
     parser.add_argument("assignments", nargs="*")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=None, help="default: what make autograde uses")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="cluster sizes to measure")
     args = parser.parse_args()
     if args.mode == "single":
         single(args.assignments or ["01-perceptrons", "04-mnist"], args.repeat)
-    else:
+    elif args.mode == "class":
         whole_class(args.assignments or ["01-perceptrons"], args.jobs)
+    else:
+        cluster(args.assignments or ["01-perceptrons"], args.workers)
 
 
 if __name__ == "__main__":

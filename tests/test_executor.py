@@ -1,7 +1,8 @@
-"""The local executor: jobs in worker processes under limits, failures of a worker or its kernel,
+"""The default executor, a local Dask cluster: jobs under limits, failures of a notebook or its kernel,
 and a PostgreSQL gradebook written by the coordinator while jobs run in parallel.
 
-The SQLite gradebook with parallel jobs is exercised by test_hostile.py (14 students, 2 jobs).
+The SQLite gradebook with parallel jobs is exercised by test_hostile.py (14 students, 2 jobs); a real
+multi-process cluster, a killed worker and resuming by test_distributed.py; packing results here.
 """
 
 import csv
@@ -31,6 +32,29 @@ def _submit(course, students: dict) -> None:
 
 def _kernels() -> list:
     return [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+
+def test_a_result_folder_travels_as_files_inside_it_only(tmp_path):
+    import io
+    import zipfile
+
+    from autograder.executor import pack, unpack
+
+    source = tmp_path / "result"
+    (source / "evidence").mkdir(parents=True)
+    (source / "result.json").write_text("{}")
+    (source / "evidence" / "test-a.json").write_text("[1]")
+    (source / "link").symlink_to("/etc/passwd")
+    unpack(pack(source), tmp_path / "copy")
+    assert sorted(p.relative_to(tmp_path / "copy").as_posix() for p in (tmp_path / "copy").rglob("*")) == [
+        "evidence", "evidence/test-a.json", "result.json"], "symlinks are not packed"
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as archive:
+        archive.writestr("../outside.txt", "x")
+        archive.writestr("/abs.txt", "x")
+        archive.writestr("inside.txt", "x")
+    unpack(forged.getvalue(), tmp_path / "forged")
+    assert not (tmp_path / "outside.txt").exists() and [p.name for p in (tmp_path / "forged").iterdir()] == ["inside.txt"]
 
 
 def test_wall_clock_limit_stops_one_notebook_and_its_kernel(tmp_path):

@@ -1,0 +1,198 @@
+"""Grading on a real Dask cluster: a `dask scheduler` and `dask worker` processes started here on
+127.0.0.1, sharing no folder with the coordinator. The same class graded there and on the default local
+cluster gives the same gradebook and CSV; a worker killed mid-batch costs nothing; a worker of another
+course version is refused; an interrupted run, started again, grades only what was left."""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import nbformat
+import psutil
+import pytest
+
+from autograder import config
+from autograder.course import Course
+from autograder.executor import DaskExecutor
+from autograder.notebooks import compose_submission, released_notebook, solution_answers
+
+pytestmark = pytest.mark.slow  # grades notebooks
+
+A01 = "01-perceptrons"
+NAME = released_notebook(A01).name
+REFERENCE = solution_answers(A01)
+WRONG_AND = {**REFERENCE, "ex2-gates": REFERENCE["ex2-gates"].replace("AND_W, AND_B = np.array([1.0, 1.0]), -1.5",
+                                                                      "AND_W, AND_B = np.array([1.0, 1.0]), -0.5")}
+CLASS = {"ada": REFERENCE, "ben": {}, "cy": WRONG_AND, "dee": REFERENCE, "eve": WRONG_AND, "fay": REFERENCE}
+SCORES = {"ada": 17, "ben": 0, "cy": 16, "dee": 17, "eve": 16, "fay": 17}
+DASK = str(config.REPO_ROOT / ".venv" / "bin" / "dask") if (config.REPO_ROOT / ".venv" / "bin" / "dask").exists() \
+    else shutil.which("dask")
+
+
+def _course(root, students=CLASS) -> Course:
+    course = Course(root, database=f"sqlite:///{root}/gradebook.db")
+    for student, answers in students.items():
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        nbformat.write(compose_submission(A01, answers), folder / NAME)
+    return course
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    try:
+        family = psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]
+    except psutil.NoSuchProcess:
+        return
+    for member in family:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+
+
+class Cluster:
+    """A scheduler and named workers, each its own `dask` command, as on real machines."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.file = folder / "scheduler.json"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.processes["scheduler"] = self._start([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                                   "--no-dashboard", "--scheduler-file", str(self.file)], "scheduler")
+        for _ in range(300):
+            if self.file.exists():
+                break
+            time.sleep(0.1)
+
+    def _start(self, command, name, env=None) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("w")
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env or dict(os.environ),
+                                cwd=self.folder)
+
+    def add_worker(self, name, env=None) -> None:
+        self.processes[name] = self._start([DASK, "worker", "--scheduler-file", str(self.file), "--name", name,
+                                            "--nworkers", "1", "--nthreads", "1", "--memory-limit", "0",
+                                            "--no-dashboard", "--local-directory", str(self.folder / name)], name, env)
+
+    def wait_for(self, count: int) -> None:
+        from distributed import Client
+
+        with Client(scheduler_file=str(self.file), timeout="60s") as client:
+            client.wait_for_workers(count, timeout=120)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            _kill_tree(process)
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    running = Cluster(tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def graded_locally(tmp_path_factory):
+    """The class graded the default way: `make autograde` with nothing configured (a local cluster)."""
+    root = tmp_path_factory.mktemp("local")
+    course = _course(root)
+    results = course.autograde(A01, progress=lambda m: None, jobs=2)
+    return course, {r.student: r for r in results}
+
+
+def _grades(course) -> dict:
+    """Every score and test in the gradebook, and the CSV's rows, without time stamps."""
+    rows = list(csv.DictReader(course.export_grades(course.root / "grades.csv").open()))
+    exported = sorted((row["student_id"], row["raw_score"], row["score"], row["max_score"]) for row in rows)
+    tests = {r.student: [(t.grade_id, t.points) for t in r.tests] for r in course.results(A01)}
+    return {"csv": exported, "tests": tests}
+
+
+def test_the_default_is_a_local_cluster_and_grades_right(graded_locally):
+    course, results = graded_locally
+    assert {s: r.score for s, r in results.items()} == SCORES
+    assert all(r.error is None and r.sandboxed for r in results.values())
+
+
+def test_a_real_cluster_grades_the_same_as_the_local_one(cluster, graded_locally, tmp_path):
+    cluster.add_worker("w1")
+    cluster.add_worker("w2")
+    cluster.wait_for(2)
+    course = _course(tmp_path / "remote")
+    with DaskExecutor(scheduler=str(cluster.file)) as executor:
+        assert "2 workers" in executor.describe() and "Dask scheduler tcp://127.0.0.1" in executor.describe()
+        results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, executor=executor)}
+    assert {s: r.score for s, r in results.items()} == SCORES
+    assert _grades(course) == _grades(graded_locally[0]), "gradebook and CSV identical to the local run"
+
+
+def test_a_worker_killed_mid_batch_costs_nothing(cluster, tmp_path):
+    cluster.add_worker("w1")
+    cluster.add_worker("w2")
+    cluster.wait_for(2)
+    course = _course(tmp_path / "remote")
+    lines = []
+
+    def progress(line):
+        lines.append(line)
+        if len(lines) == 1:  # one student done, others running on both workers: one worker goes
+            _kill_tree(cluster.processes["w1"])
+
+    with DaskExecutor(scheduler=str(cluster.file)) as executor:
+        results = {r.student: r for r in course.autograde(A01, progress=progress, executor=executor)}
+    assert {s: r.score for s, r in results.items()} == SCORES, "\n".join(lines)
+    assert all(r.error is None for r in results.values())
+    assert sorted(line.split(": ")[0].split()[-1] for line in lines) == sorted(CLASS), "each student recorded once"
+    assert len(course.results(A01)) == len(CLASS)
+
+
+def test_a_worker_of_another_course_version_is_refused(cluster, tmp_path):
+    # That worker's repository differs in one release notebook (a re-release it never got).
+    other = tmp_path / "other-repo"
+    shutil.copytree(config.REPO_ROOT, other, ignore=shutil.ignore_patterns(".venv", ".git", "course", "files"))
+    notebook = other / "notebooks" / A01 / NAME
+    notebook.write_text(notebook.read_text().replace("Threshold units", "Threshold units (old)"))
+    cluster.add_worker("stale", env={**os.environ, "COURSE_REPO": str(other)})
+    cluster.wait_for(1)
+    course = _course(tmp_path / "remote", {"ada": REFERENCE, "ben": {}})
+    with DaskExecutor(scheduler=str(cluster.file)) as executor:
+        results = course.autograde(A01, progress=lambda m: None, executor=executor)
+    for result in results:
+        assert result.score == 0 and "refused the job: its course version is" in result.error
+        assert "Install the same commit of the course repository there" in result.error
+
+
+def test_an_interrupted_run_started_again_grades_only_what_was_left(tmp_path):
+    course = _course(tmp_path / "course")
+    first = []
+
+    def interrupt_after_two(line):
+        first.append(line)
+        if len(first) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        course.autograde(A01, progress=interrupt_after_two, jobs=2)
+    done = {line.split(": ")[0].split()[-1] for line in first}
+    again = []
+    results = {r.student: r for r in course.autograde(A01, progress=again.append, jobs=2)}
+    assert {s: r.score for s, r in results.items()} == SCORES
+    skipped = {line.split(": ")[0].split()[-1] for line in again if "already graded from these files" in line}
+    assert skipped == done, "the second run skipped exactly what the first finished"
+    assert len(again) == len(CLASS)
+    # A changed submission is graded again, and --regrade grades everything.
+    changed = next(s for s in CLASS if s in done)
+    (course.submission_dir(changed, A01) / NAME).write_text(
+        nbformat.writes(compose_submission(A01, WRONG_AND if SCORES[changed] == 17 else REFERENCE)))
+    third = []
+    course.autograde(A01, progress=third.append, jobs=2, students=sorted(done))
+    assert [changed in line and "already graded" not in line for line in third].count(True) == 1
+    assert sum("already graded" in line for line in third) == len(done) - 1
+    fourth = []
+    course.autograde(A01, progress=fourth.append, jobs=2, regrade=True, students=sorted(done))
+    assert not any("already graded" in line for line in fourth)
