@@ -131,10 +131,11 @@ def command(spec: Spec, argv: list[str]) -> list[str]:
                  "--cap-drop", "ALL", "--clearenv"]
     for name, value in environment(spec).items():
         arguments += ["--setenv", name, value]
-    arguments += _runtime_arguments()
     size = str(spec.limits.tmp_mb * 1024 * 1024)
+    # The private /tmp first, everything else on top: a course cloned under /tmp keeps its runtime visible.
     arguments += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
                   "--size", size, "--tmpfs", "/tmp", "--dir", HOME]
+    arguments += _runtime_arguments()
     for host, inside in spec.read_only:
         arguments += ["--ro-bind", str(host), inside]
     for host, inside in spec.writable:
