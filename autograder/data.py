@@ -19,6 +19,7 @@ import os
 import shutil
 import tarfile
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -84,7 +85,7 @@ def verify(entry: DataFile, root: Path | None = None) -> Path:
         raise DataError(f"data file missing: {file}; {FIX}")
     try:
         actual = payload_sha256(file, entry.member)
-    except (OSError, EOFError, tarfile.TarError, KeyError) as exc:
+    except (OSError, EOFError, zlib.error, tarfile.TarError, KeyError) as exc:  # damaged compression
         raise DataError(f"data file unreadable: {file} ({exc}); {FIX}") from exc
     if actual != entry.sha256:
         raise DataError(

@@ -34,6 +34,17 @@ def test_missing_file_is_named_with_the_fix(tmp_path):
         data.verify(_small_entry(), tmp_path)
 
 
+def test_damaged_compressed_bytes_are_refused_not_crashed_on(tmp_path, data_root):
+    # Bytes overwritten inside the deflate stream: zlib itself fails (found from a fresh clone, where the
+    # demo then ended in a traceback instead of naming the file).
+    entry = _small_entry()
+    original = (data_root / entry.path).read_bytes()
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / entry.path).write_bytes(original[:100] + bytes(len(original) - 100))
+    with pytest.raises(data.DataError, match=r"unreadable: .*t10k-labels-idx1-ubyte.gz.*make data"):
+        data.verify(entry, tmp_path)
+
+
 def test_corrupt_file_is_refused(tmp_path, data_root):
     entry = _small_entry()
     payload = bytearray(gzip.decompress((data_root / entry.path).read_bytes()))
