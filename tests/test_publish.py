@@ -144,27 +144,31 @@ def test_staged_release_one_commit_per_step_and_nothing_unreleased(clone):
     assert again.commit is None and again.assignments == [A01, A02] and commits(clone) == 2
 
 
-def test_changing_one_released_notebook_makes_one_commit_touching_only_it(clone, tmp_path, monkeypatch):
-    publish.publish(clone, [A01, A02], check_release=False)
+@pytest.fixture
+def edit_release(tmp_path, monkeypatch):
+    """A copy of notebooks/ in place of the real one, and a way to add a sentence to one of its notebooks."""
     notebooks = tmp_path / "notebooks"
     shutil.copytree(config.NOTEBOOKS_DIR, notebooks)
     monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
-    nb = read_notebook(released_notebook(A02))
-    nb.cells[1].source += "\n\nA clarified sentence."
-    nbformat.write(nb, released_notebook(A02))
+
+    def edit(assignment, sentence):
+        nb = read_notebook(released_notebook(assignment))
+        nb.cells[1].source += f"\n\n{sentence}"
+        nbformat.write(nb, released_notebook(assignment))
+    return edit
+
+
+def test_changing_one_released_notebook_makes_one_commit_touching_only_it(clone, edit_release):
+    publish.publish(clone, [A01, A02], check_release=False)
+    edit_release(A02, "A clarified sentence.")
     result = publish.publish(clone, [A01, A02], check_release=False)
     assert commits(clone) == 2 and result.changed == [f"notebooks/{A02}/{released_notebook(A02).name}"]
     assert git(clone, "show", "--name-only", "--format=", "HEAD").split() == result.changed
     assert "A clarified sentence." in (clone / result.changed[0]).read_text()
 
 
-def test_a_stale_release_is_refused(clone, tmp_path, monkeypatch):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(config.NOTEBOOKS_DIR, notebooks)
-    monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
-    nb = read_notebook(released_notebook(A01))
-    nb.cells[1].source += "\n\nEdited by hand."
-    nbformat.write(nb, released_notebook(A01))
+def test_a_stale_release_is_refused(clone, edit_release):
+    edit_release(A01, "Edited by hand.")
     with pytest.raises(publish.PublishError, match=f"out of date for {A01}: run `make release`"):
         publish.publish(clone, [A01])
     assert not files(clone) and not list(clone.iterdir())[1:], "nothing was written"
