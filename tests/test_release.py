@@ -1,25 +1,14 @@
 """notebooks/ is exactly what nbgrader generates from solutions/, and leaks nothing."""
 
-import json
-
 import pytest
 
 from autograder import config
 from autograder.course import Course
 from autograder.notebooks import nbgrader_meta, read_notebook, released_notebook, source_notebook
+from autograder.publish import normalised_release
 
 ASSIGNMENTS = config.assignments()
 LEAK_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.checks"]
-
-
-def _normalised(path):
-    # Fields that may legitimately differ between runs; nothing else may.
-    nb = json.loads(path.read_text())
-    nb["metadata"].pop("language_info", None)
-    for cell in nb["cells"]:
-        cell.pop("execution_count", None)
-        cell.pop("outputs", None)
-    return nb
 
 
 def test_there_is_an_assignment_and_each_is_released():
@@ -46,7 +35,7 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
 def test_release_is_in_sync_with_solutions(assignment, tmp_path):
     Course(tmp_path / "course", release=tmp_path / "release").generate(assignment)
     fresh = tmp_path / "release" / assignment / released_notebook(assignment).name
-    assert _normalised(fresh) == _normalised(released_notebook(assignment)), (
+    assert normalised_release(fresh) == normalised_release(released_notebook(assignment)), (
         f"notebooks/{assignment} is stale or was edited by hand: run `make release` and commit the result")
 
 
