@@ -135,7 +135,7 @@ def _cmd_release(args) -> int:
 
 def _cmd_autograde(args) -> int:
     from .course import Course
-    from .executor import DaskExecutor
+    from .executor import ClusterUnavailable, DaskExecutor
     from .progress import GradingProgress
     from .results import grade_table
 
@@ -158,7 +158,7 @@ def _cmd_autograde(args) -> int:
         except NOT_READY as exc:
             print(f"error: nothing was graded: {exc}", file=sys.stderr)
             return EXIT_NOT_READY
-        except RuntimeError as exc:  # the cluster could not be reached or started
+        except ClusterUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_NOT_READY
     return 0

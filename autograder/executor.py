@@ -47,6 +47,10 @@ QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
 MAX_RESULT_BYTES = 512 * 1024 * 1024
 
 
+class ClusterUnavailable(RuntimeError):
+    """The local cluster could not start, or the configured scheduler could not be reached."""
+
+
 class Executor(Protocol):
     def run(self, work: Iterable[tuple[Job, Path]]) -> Iterator[tuple[Job, JobResult]]:
         """Carry out every (job, result folder); yield each as it finishes, in any order."""
@@ -130,7 +134,7 @@ class DaskExecutor:
         self._connecting.join()
         if self._failure is not None or self.client is None:
             where = self.scheduler or "a local cluster"
-            raise RuntimeError(f"could not start grading on {where}: {self._failure}") from self._failure
+            raise ClusterUnavailable(f"could not start grading on {where}: {self._failure}") from self._failure
         return self.client
 
     def describe(self) -> str:
