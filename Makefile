@@ -20,8 +20,12 @@ JOBS ?=
 # make autograde REGRADE=1: grade again what was already graded from the same files
 REGRADE ?=
 PYTEST_ARGS ?=
+# make formgrader PORT=8890: where JupyterLab listens (127.0.0.1 only)
+PORT ?= 8888
+# Debian's Chromium, which the formgrader browser tests drive (Playwright cannot download its own here)
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install venv data test test-fast release demo collect autograde feedback grades table report publish benchmark clean
+.PHONY: help install venv data browser test test-fast release demo collect autograde feedback grades table report formgrader publish benchmark clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
@@ -42,7 +46,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 data: venv ## fetch and checksum-verify the data sets into data/files and build their caches (MIRROR=folder)
 	$(PY) -m autograder data fetch $(if $(MIRROR),--mirror $(MIRROR))
 
-test: data ## the whole test suite (sets up what is missing first)
+browser: ## Debian's Chromium for the browser tests (apt-get, as root; nothing if it is there)
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+	  || { echo "make browser: install Debian's chromium (sudo apt-get install chromium), then run again" >&2; exit 1; }
+
+test: data browser ## the whole test suite (sets up what is missing first)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: data ## the suite without the tests marked slow (those that grade notebooks)
@@ -69,6 +78,9 @@ grades: venv ## export the gradebook to course/grades.csv for the LMS
 
 table: venv ## print the grade table of the course
 	$(PY) -m autograder table $(ASSIGNMENT)
+
+formgrader: venv ## grade the written answers: JupyterLab with nbgrader's formgrader on this course; prints its address (PORT=8888)
+	$(PY) -m autograder formgrader --port $(PORT)
 
 report: venv ## instructor HTML report (scores, pass rate per test, times, errors) in course/report.html
 	$(PY) -m autograder report $(ASSIGNMENT)

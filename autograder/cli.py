@@ -11,11 +11,13 @@
     report [A ...] [--output HTML]         instructor report: scores, pass rate per test, times, errors
     demo [A ...]                           grade the bundled samples in a throwaway course
     publish [A ...] [--to DIR]             commit the student repository's files into its clone DIR
+    formgrader [--port N]                  JupyterLab with nbgrader's formgrader, to grade written answers
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import sys
@@ -70,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     publish.add_argument("assignments", nargs="*",
                          help="ids or numbers, published on top of those already there (default: the schedule's)")
     publish.add_argument("--to", type=Path, help="the clone of the student repository (default: COURSE_PUBLISH_DIR)")
+
+    formgrader = sub.add_parser("formgrader", help="serve nbgrader's formgrader on 127.0.0.1 for written answers")
+    formgrader.add_argument("--port", type=int, default=8888)
 
     grades = sub.add_parser("grades", help="export grades as CSV")
     grades.add_argument("--output", default=None, help="default: <course>/grades.csv")
@@ -213,12 +218,30 @@ def _cmd_table(args) -> int:
 
 
 def _cmd_grades(args) -> int:
-    from .course import Course
+    from .course import Course, GradeError
 
     course = Course()
-    path = course.export_grades(Path(args.output) if args.output else course.root / "grades.csv")
+    try:
+        path = course.export_grades(Path(args.output) if args.output else course.root / "grades.csv")
+    except GradeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     print(f"grades: {path}")
+    with path.open(newline="") as stream:
+        waiting = sum(row["manual_grading"].startswith("missing") for row in csv.DictReader(stream))
+    if waiting:
+        print(f"{waiting} submission(s) still have written answers to grade (column manual_grading): make formgrader")
     return 0
+
+
+def _cmd_formgrader(args) -> int:
+    from .formgrader import FormgraderError, serve
+
+    try:
+        return serve(port=args.port)
+    except FormgraderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
 
 
 def _cmd_demo(args) -> int:

@@ -6,8 +6,9 @@ back by matching the submission's cells to the released notebook:
 
 1. cells whose text equals a released cell's text (instructions, locked code, test cells, answer
    cells left untouched) take that cell's metadata;
-2. each answer cell still unmatched goes to the student's code cell, between the same matched
-   neighbours, that is most like the reference answer (students add scratch cells, too).
+2. each answer cell still unmatched goes to the student's cell of the same kind (code, or markdown
+   for a written answer), between the same matched neighbours, that is most like the reference
+   answer (students add scratch cells, too).
 
 What cannot be matched is reported; nbgrader then re-adds missing test cells itself.
 """
@@ -65,7 +66,8 @@ def restore_metadata(nb: NotebookNode, release: NotebookNode, answers: dict[str,
             continue
         before = max((position[g] for g in order[:index] if g in position), default=-1)
         after = min((position[g] for g in order[index + 1:] if g in position), default=len(nb.cells))
-        candidates = [i for i in range(before + 1, after) if nb.cells[i].cell_type == "code" and not nbgrader_meta(nb.cells[i])]
+        kind = by_id[grade_id].cell_type
+        candidates = [i for i in range(before + 1, after) if nb.cells[i].cell_type == kind and not nbgrader_meta(nb.cells[i])]
         if not candidates:
             continue
         reference = answers.get(grade_id, by_id[grade_id].source)

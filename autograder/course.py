@@ -38,6 +38,33 @@ def _venv_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
+class GradeError(ValueError):
+    """The gradebook holds a grade that cannot be exported; the message says which and how to fix it."""
+
+
+def manual_grade_problems(gb: Gradebook) -> list[str]:
+    """Manual scores outside 0..points. Formgrader's page clamps what is typed, but its API (and the
+    gradebook itself) store any number, so the export checks before any total is computed."""
+    problems = []
+    for assignment in gb.assignments:
+        for submission in assignment.submissions:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    where = f"{submission.student.id}, {assignment.name}, {grade.name}"
+                    if grade.manual_score is not None and not 0 <= grade.manual_score <= grade.max_score:
+                        problems.append(f"{where}: manual score {grade.manual_score:g} is outside 0..{grade.max_score:g}")
+                    if grade.extra_credit is not None and grade.extra_credit < 0:
+                        problems.append(f"{where}: negative extra credit {grade.extra_credit:g}")
+    return problems
+
+
+def written_to_grade(gb: Gradebook) -> dict[tuple[str, str], list[str]]:
+    """(assignment, student) -> the written answers of that submission nobody has graded yet."""
+    return {(assignment.name, submission.student.id): [grade.name for notebook in submission.notebooks
+                                                       for grade in notebook.grades if grade.needs_manual_grade]
+            for assignment in gb.assignments for submission in assignment.submissions}
+
+
 class Course:
     """A course folder plus where its source and release notebooks are."""
 
@@ -96,9 +123,21 @@ class Course:
     def result(self, assignment: str, student: str) -> StudentResult:
         return results.from_gradebook(self.db_url, self.layout, assignment, student)
 
-    def last_run(self, assignment: str) -> list[StudentResult]:
-        """The latest result of every student graded so far, as the runs recorded them."""
-        return self.store.read(assignment)
+    def last_run(self, assignment: str, refreshed: bool = False) -> list[StudentResult]:
+        """The latest result of every student graded so far, as the runs recorded them; *refreshed*:
+        the scores of each graded one read again from the gradebook (formgrader's manual grades)."""
+        recorded = self.store.read(assignment)
+        if not refreshed:
+            return recorded
+        found = []
+        for last in recorded:
+            try:
+                current = last if last.error else self.result(assignment, last.student)
+            except MissingEntry:
+                current = last
+            current.notes, current.seconds, current.graded_from = last.notes, last.seconds, last.graded_from
+            found.append(current)
+        return found
 
     def errors(self, assignment: str) -> dict[str, str]:
         return self.store.errors(assignment)
@@ -131,9 +170,16 @@ class Course:
         return sorted((self.root / "feedback").glob(f"*/{assignment}/*.html"))
 
     def export_grades(self, destination: Path) -> Path:
-        """nbgrader's CSV, plus a ``sandbox`` column: ``unsandboxed`` wherever a grade was made without one."""
+        """nbgrader's CSV, plus a ``sandbox`` column (``unsandboxed`` wherever a grade was made without
+        one) and a ``manual_grading`` column (``done``, or which written answers still wait for a person).
+        A manual score outside its cell's points stops the export (``GradeError``), nothing written."""
         destination.parent.mkdir(parents=True, exist_ok=True)
         with Gradebook(self.db_url) as gb:
+            problems = manual_grade_problems(gb)
+            if problems:
+                raise GradeError("grades not exported; correct these in formgrader (make formgrader):\n  "
+                                 + "\n  ".join(problems))
+            waiting = written_to_grade(gb)
             CsvExportPlugin(to=str(destination)).export(gb)
         graded = {(r.assignment, r.student): r.sandboxed for assignment in config.assignments()
                   for r in self.store.read(assignment) if not r.error}
@@ -143,8 +189,15 @@ class Course:
             header = rows[0]
             assignment, student = header.index("assignment"), header.index("student_id")
             column = {True: "sandboxed", False: results.UNSANDBOXED}
-            rows = [header + ["sandbox"]] + [row + [column.get(graded.get((row[assignment], row[student])), "")]
-                                             for row in rows[1:]]
+
+            def manual(key) -> str:
+                if key not in waiting:
+                    return ""  # no submission
+                return f"missing: {' '.join(waiting[key])}" if waiting[key] else "done"
+
+            rows = [header + ["sandbox", "manual_grading"]] + [
+                row + [column.get(graded.get((row[assignment], row[student])), ""), manual((row[assignment], row[student]))]
+                for row in rows[1:]]
             with destination.open("w", newline="") as stream:
                 csv.writer(stream).writerows(rows)
         return destination

@@ -16,8 +16,8 @@ import nbformat
 
 from . import colab, tamper
 from .layout import CourseLayout
-from .notebooks import (SubmissionError, drop_duplicate_ids, identify_assignment, read_notebook, solution_answers,
-                        source_notebook)
+from .notebooks import (SubmissionError, drop_duplicate_ids, identify_assignment, read_notebook, restore_written_answers,
+                        solution_answers, source_notebook)
 
 TIMESTAMP = "timestamp.txt"
 
@@ -49,12 +49,17 @@ def prepare(layout: CourseLayout, release: Path, student: str, assignment: str) 
     if belongs_to != assignment:
         raise SubmissionError(f"{notebook.name} is the notebook of {belongs_to}, not of {assignment}")
     released = read_notebook(release / assignment / expected)
+    unmatched = []
     if colab.missing_ids(nb, released):
         nb, restored, unmatched = colab.restore_metadata(nb, released, solution_answers(assignment))
         if restored:
             notes.append(f"restored nbgrader metadata of {len(restored)} cells (Colab drops it)")
-        if unmatched:
-            notes.append(f"cells not found in the submission: {', '.join(unmatched)}")
+    put_back = restore_written_answers(nb, released)
+    unmatched = [g for g in unmatched if g not in put_back]
+    if unmatched:
+        notes.append(f"cells not found in the submission: {', '.join(unmatched)}")
+    if put_back:
+        notes.append(f"written answer{'s' * (len(put_back) > 1)} missing, put back empty (0 points): {', '.join(put_back)}")
     repeated = drop_duplicate_ids(nb)
     if repeated:
         notes.append(f"graded the first of repeated cells {', '.join(sorted(set(repeated)))}; copies run as plain code")

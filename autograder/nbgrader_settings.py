@@ -19,13 +19,15 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from traitlets.config import Config
 
 from . import config, schedule
-from .preprocessors import ApplyVerdicts, ColabBadge, RunJobHere, ShortTracebacks, UseJobResult
+from .preprocessors import (ApplyVerdicts, ColabBadge, HideRubrics, RunJobHere, ShortTracebacks, ShowRubrics,
+                            UseJobResult)
 
 
 def autograde_preprocessors(execute) -> list:
     """nbgrader's autograde pipeline with *execute* (a grading job) in place of Execute and the
-    verdicts applied after the outputs are trimmed, just before the grades are saved."""
-    return [execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, ApplyVerdicts, SaveAutoGrades,
+    verdicts applied after the outputs are trimmed, just before the grades are saved; each written
+    answer gets its rubric beside it for formgrader."""
+    return [execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, ApplyVerdicts, ShowRubrics, SaveAutoGrades,
             AssignLatePenalties, CheckCellMetadata]
 
 
@@ -50,7 +52,8 @@ def nbgrader_config(
     c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(), ColabBadge]
     # Feedback shows which tests passed, their points and messages, but not the hidden test code
     # (nbgrader#917): the hidden region is cut from each test cell and tracebacks cut to their message.
-    c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(),
+    # The rubrics autograde put beside written answers for formgrader go first of all.
+    c.GenerateFeedback.preprocessors = [HideRubrics, *GenerateFeedback.class_traits()["preprocessors"].default(),
                                         ClearHiddenTests, ShortTracebacks]
     c.Autograde.autograde_preprocessors = autograde_preprocessors(RunJobHere)
     c.CourseDirectory.root = str(root)
@@ -72,6 +75,9 @@ def nbgrader_config(
     c.RunJobHere.timeout = timeout if timeout is not None else config.cell_timeout()
     # Late submissions (due dates from schedule.toml, time stamps from `make collect`): the schedule's policy.
     c.LateSubmissionPlugin.penalty_method = schedule.load().late_penalty
+    # Formgrader and feedback render what students wrote and printed: never as live HTML or script.
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {"markdown2html": "autograder.safe_html.markdown2html"}
     # A student who deletes a test cell is still graded by it (nbgrader#1682).
     c.OverwriteCells.add_missing_cells = True
     # TensorFlow and friends write harmless notices to stderr.

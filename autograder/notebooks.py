@@ -96,13 +96,30 @@ def identify_assignment(nb: NotebookNode, filename: str = "") -> str:
 
 
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+# A written answer's rubric, inside its (source-only) answer cell, in nbgrader's own delimiters.
+MARK_SCHEME = re.compile(r"^=== BEGIN MARK SCHEME ===\n(.*?)^=== END MARK SCHEME ===[ \t]*\n?", re.S | re.M)
+
+
+def is_written_answer(cell) -> bool:
+    """A manually graded answer: a markdown cell the student writes in, graded by a person."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "markdown" and bool(meta.get("grade")) and bool(meta.get("solution"))
+
+
+def split_mark_scheme(source: str) -> tuple[str, str]:
+    """(model answer, mark scheme) of a written answer cell in the source notebook."""
+    found = MARK_SCHEME.search(source)
+    scheme = found.group(1).strip() if found else ""
+    return MARK_SCHEME.sub("", source).strip(), scheme
 
 
 def solution_answers(assignment: str) -> dict[str, str]:
-    """The reference answer of every answer cell: the solution code, markers removed."""
+    """The reference answer of every answer cell: the solution code, markers removed (for a written
+    answer, the model answer without its mark scheme)."""
     nb = read_notebook(source_notebook(assignment))
     return {
-        meta["grade_id"]: "\n".join(line for line in cell.source.splitlines() if not _MARKER.match(line))
+        meta["grade_id"]: (split_mark_scheme(cell.source)[0] if is_written_answer(cell) else
+                           "\n".join(line for line in cell.source.splitlines() if not _MARKER.match(line)))
         for cell in nb.cells
         if (meta := nbgrader_meta(cell)).get("solution")
     }
@@ -152,3 +169,26 @@ def drop_duplicate_ids(nb: NotebookNode) -> list[str]:
             repeated.append(grade_id)
         seen.add(grade_id)
     return repeated
+
+
+def restore_written_answers(nb: NotebookNode, release: NotebookNode) -> list[str]:
+    """Put back, in place, each written-answer cell the submission lacks, as released ("YOUR ANSWER
+    HERE", which nbgrader scores 0), after the nearest earlier released cell the submission still has.
+    (nbgrader's own add_missing_cells fails when that neighbour is a read-only text cell.)
+    Returns the grade ids put back."""
+    present = grade_ids(nb)
+    restored = []
+    for index, cell in enumerate(release.cells):
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if not is_written_answer(cell) or grade_id in present:
+            continue
+        earlier = [nbgrader_meta(c).get("grade_id") for c in release.cells[:index]]
+        position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id")}
+        anchor = next((position[g] for g in reversed(earlier) if g in position), len(nb.cells) - 1)
+        restored_cell = copy.deepcopy(cell)
+        if (nb.nbformat, nb.nbformat_minor) < (4, 5):  # cell ids came with nbformat 4.5 (Colab saves 4.0)
+            restored_cell.pop("id", None)
+        nb.cells.insert(anchor + 1, restored_cell)
+        present.add(grade_id)
+        restored.append(grade_id)
+    return restored

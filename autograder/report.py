@@ -44,6 +44,8 @@ def pass_rates(results) -> list[tuple[str, float, int, float]]:
     rates = {}
     for result in graded:
         for test in result.tests:
+            if test.needs_grading:  # a written answer nobody has graded yet has passed or failed nothing
+                continue
             passed, total, points = rates.get(test.grade_id, (0, 0, test.max_points))
             rates[test.grade_id] = (passed + test.passed, total + 1, points)
     rows = [(grade_id, passed / total, total, points) for grade_id, (passed, total, points) in rates.items()]
@@ -63,6 +65,14 @@ def assignment_section(assignment: str, results) -> str:
             f"Score (of {max_score:g}): mean {statistics.mean(scores):.1f}, median {statistics.median(scores):g}, "
             f"min {min(scores):g}, max {max(scores):g}; {sum(s == max_score for s in scores)} full marks.</p>")
         parts.append(_histogram(scores, max_score, f"{assignment}: score distribution"))
+    written = [t for r in graded for t in r.tests if t.written]
+    if written:
+        waiting = [r for r in graded if r.ungraded_written]
+        parts.append(f"<p>Written answers: {len(written) - sum(t.needs_grading for t in written)} of {len(written)} "
+                     f"graded by a person. " + (
+                         f'<span class="warn">{len(waiting)} submission(s) still have ungraded written answers '
+                         f"(scores above count them as 0): run <code>make formgrader</code>.</span>" if waiting else
+                         "All graded.") + "</p>")
     unsandboxed = [r.student for r in graded if not r.sandboxed]
     if unsandboxed:
         parts.append(f'<p class="warn">{len(unsandboxed)} grade(s) made <b>unsandboxed</b> (COURSE_SANDBOX=off): '
@@ -104,7 +114,7 @@ td, th { border-bottom: 1px solid #ddd; padding: 0.2em 0.8em; text-align: left; 
 def write_report(course, assignments: list[str], destination: Path) -> Path:
     sections = []
     for assignment in assignments:
-        results = course.last_run(assignment)
+        results = course.last_run(assignment, refreshed=True)  # manual grades made since count
         if results:
             sections.append(assignment_section(assignment, results))
     body = "\n".join(sections) or "<p>No assignment has been autograded yet: run <code>make autograde</code>.</p>"

@@ -28,6 +28,8 @@ class TestResult:
     max_points: float
     passed: bool
     error: str | None = None
+    written: bool = False        # a written answer, graded by a person in formgrader
+    needs_grading: bool = False  # ... who has not given it points yet
 
 
 @dataclass
@@ -48,6 +50,15 @@ class StudentResult:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def ungraded_written(self) -> int:
+        """Written answers still waiting for a person (formgrader)."""
+        return sum(t.needs_grading for t in self.tests)
+
+    @property
+    def pending_points(self) -> float:
+        return sum(t.max_points for t in self.tests if t.needs_grading)
+
     @classmethod
     def from_dict(cls, data: dict) -> "StudentResult":
         return cls(**{**data, "tests": [TestResult(**t) for t in data.get("tests", [])]})
@@ -58,6 +69,8 @@ class StudentResult:
         if self.late_seconds > 0 and not self.error:
             late = f"late by {dt.timedelta(seconds=round(self.late_seconds))}"
             parts.append(f"{late} (-{self.late_penalty:g} points)" if self.late_penalty else late)
+        if self.ungraded_written and not self.error:
+            parts.append(f"{self.ungraded_written} written answer{'s' * (self.ungraded_written > 1)} to grade")
         return "; ".join(parts + ([self.error] if self.error else self.notes))
 
 
@@ -102,9 +115,13 @@ def from_gradebook(db_url: str, layout: CourseLayout, assignment: str, student: 
     with Gradebook(db_url) as gb:
         submission = gb.find_submission_notebook(notebook_name, assignment, student)
         order = {cell.name: i for i, cell in enumerate(gb.find_notebook(notebook_name, assignment).grade_cells)}
-        tests = [TestResult(g.name, float(g.score), float(g.max_score), g.score >= g.max_score,
-                            None if g.score >= g.max_score else messages.get(g.name, "failed"))
-                 for g in submission.grades]
+        tests = []
+        for g in submission.grades:
+            written, passed = g.cell.cell_type == "markdown", g.score >= g.max_score
+            # A written answer has no failure message: its points and comment come from a person.
+            error = None if passed or written else messages.get(g.name, "failed")
+            tests.append(TestResult(g.name, float(g.score), float(g.max_score), passed, error, written=written,
+                                    needs_grading=written and bool(g.needs_manual_grade)))
         tests.sort(key=lambda t: order.get(t.grade_id, 0))
         # nbgrader keeps the raw score and the late penalty apart (its CSV subtracts one from the other).
         penalty = float(submission.late_submission_penalty or 0)
@@ -130,7 +147,8 @@ def test_messages(graded: Path) -> tuple[dict[str, str], bool]:
 
 
 def grade_table(results: list[StudentResult]) -> str:
-    """A plain-text table: one row per student, one column per test, total and any note."""
+    """A plain-text table: one row per student, one column per test, total and any note.
+    A written answer nobody has graded yet shows as ``?/2``."""
     if not results:
         return "(no submissions)"
     test_ids = []
@@ -139,7 +157,7 @@ def grade_table(results: list[StudentResult]) -> str:
     header = ["student", *[t.removeprefix("test-") for t in test_ids], "score", "note"]
     rows = []
     for r in results:
-        points = {t.grade_id: f"{t.points:g}/{t.max_points:g}" for t in r.tests}
+        points = {t.grade_id: f"{'?' if t.needs_grading else format(t.points, 'g')}/{t.max_points:g}" for t in r.tests}
         rows.append([r.student, *[points.get(t, "-") for t in test_ids], f"{r.score:g}/{r.max_score:g}", r.note()[:70]])
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731

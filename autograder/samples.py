@@ -39,7 +39,8 @@ def file_samples(course, assignment: str) -> list[str]:
 
 
 def _full_marks(result) -> str | None:
-    if result.error or result.score != result.max_score:
+    """Every autograded point; the written answers wait for a person (make formgrader)."""
+    if result.error or result.score + result.pending_points != result.max_score:
         return f"the reference earned {result.score:g}/{result.max_score:g}" + (f" ({result.error})" if result.error else "")
     return None
 

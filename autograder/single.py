@@ -48,7 +48,9 @@ def as_json(result: StudentResult) -> dict:
         "max_score": result.max_score,
         "tests": [
             {"grade_id": t.grade_id, "points": t.points, "max_points": t.max_points, "passed": t.passed,
-             **({"error": t.error} if t.error else {})}
+             **({"error": t.error} if t.error else {}),
+             # A written answer: graded by a person in formgrader, never by this command.
+             **({"written": True, "needs_grading": t.needs_grading} if t.written else {})}
             for t in result.tests
         ],
         # What grading had to repair (a Colab-stripped notebook, for instance), when anything.

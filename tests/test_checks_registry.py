@@ -8,14 +8,15 @@ import pytest
 from course_kernel.evidence import encode
 
 from autograder import checks, config
-from autograder.notebooks import nbgrader_meta, read_notebook, source_notebook
+from autograder.notebooks import is_written_answer, nbgrader_meta, read_notebook, source_notebook
 
 ASSIGNMENTS = config.assignments()
 
 
 def _grade_cells(assignment):
+    """The autograded test cells (written answers are graded by a person, not by a judge)."""
     return {nbgrader_meta(c)["grade_id"]: c.source for c in read_notebook(source_notebook(assignment)).cells
-            if nbgrader_meta(c).get("grade")}
+            if nbgrader_meta(c).get("grade") and not is_written_answer(c)}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

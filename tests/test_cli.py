@@ -35,18 +35,19 @@ def test_grade_prints_json_per_test(colab_named_partial):
     done = run("grade", colab_named_partial, "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["assignment"] == A01 and report["max_score"] == 17 and report["score"] == 16
+    assert report["assignment"] == A01 and report["max_score"] == 21 and report["score"] == 16
     tests = {t["grade_id"]: t for t in report["tests"]}
-    assert len(tests) == 11
+    assert len(tests) == 13 and tests["written-1"] == {"grade_id": "written-1", "points": 0, "max_points": 2,
+                                                       "passed": False, "written": True, "needs_grading": True}
     assert tests["test-and-gate"]["passed"] is False and tests["test-and-gate"]["points"] == 0
     assert "AssertionError" in tests["test-and-gate"]["error"]
     assert all(t["passed"] and t["points"] == t["max_points"] and "error" not in t
-               for g, t in tests.items() if g != "test-and-gate")
+               for g, t in tests.items() if g.startswith("test-") and g != "test-and-gate")
 
 
 def test_grade_without_json_prints_a_table(colab_named_partial):
     done = run("grade", colab_named_partial, "--assignment", A01)
-    assert done.returncode == 0 and "16/17" in done.stdout and "and-gate" in done.stdout
+    assert done.returncode == 0 and "16/21" in done.stdout and "and-gate" in done.stdout
 
 
 @pytest.mark.parametrize("setup, message", [

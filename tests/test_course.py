@@ -199,9 +199,9 @@ def _points(result):
 def test_reference_earns_full_marks(graded):
     _, results, _ = graded
     reference = results["reference"]
-    assert reference.error is None and reference.max_score == 17
-    assert reference.score == reference.max_score, grade_table([reference])
-    assert all(t.passed for t in reference.tests) and len(reference.tests) == 11
+    assert reference.error is None and reference.max_score == 21  # 17 autograded + two written answers
+    assert reference.score == 17 and reference.pending_points == 4, grade_table([reference])
+    assert all(t.passed for t in reference.tests if not t.written) and len(reference.tests) == 13
 
 
 def test_right_answers_written_differently_earn_full_marks(graded):
@@ -213,8 +213,10 @@ def test_right_answers_written_differently_earn_full_marks(graded):
 def test_blank_release_earns_zero_on_every_exercise(graded):
     _, results, _ = graded
     blank = results["blank"]
-    assert blank.score == 0 and all(t.points == 0 for t in blank.tests) and len(blank.tests) == 11
-    assert all("NotImplementedError" in t.error or "NameError" in t.error for t in blank.tests)
+    assert blank.score == 0 and all(t.points == 0 for t in blank.tests) and len(blank.tests) == 13
+    assert all("NotImplementedError" in t.error or "NameError" in t.error for t in blank.tests if not t.written)
+    assert [t.grade_id for t in blank.tests if t.written and not t.needs_grading] == ["written-1", "written-2"], \
+        "an untouched written answer scores 0 without waiting for a person"
 
 
 @pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
@@ -237,7 +239,7 @@ def test_edited_test_cell_is_graded_with_the_original(graded):
 
 def test_deleted_test_cells_are_restored_and_graded(graded):
     _, results, _ = graded
-    assert results["deleted-right"].score == 17 and len(results["deleted-right"].tests) == 11
+    assert results["deleted-right"].score == 17 and len(results["deleted-right"].tests) == 13
     assert _points(results["deleted-wrong"])["test-or-gate"] == 0 and results["deleted-wrong"].score == 16
 
 
@@ -258,7 +260,7 @@ def test_results_and_table_read_back_from_the_gradebook(graded):
     assert again.keys() == results.keys()
     assert again["reference"].score == 17 and again["corrupt"].error
     table = grade_table(list(again.values()))
-    assert "reference" in table and "17/17" in table and "invalid JSON" in table
+    assert "reference" in table and "17/21" in table and "invalid JSON" in table
 
 
 def test_feedback_and_csv_export(graded, tmp_path):
@@ -336,7 +338,7 @@ def test_grading_without_a_sandbox_is_said_everywhere(tmp_path, monkeypatch):
     assert "unsandboxed" in grade_table(course.results(A01))
     assert "unsandboxed" in write_report(course, [A01], tmp_path / "report.html").read_text()
     rows = course.export_grades(tmp_path / "grades.csv").read_text().splitlines()
-    assert rows[0].endswith(",sandbox") and rows[1].endswith(",unsandboxed")
+    assert rows[0].endswith(",sandbox,manual_grading") and rows[1].endswith(",unsandboxed,missing: written-1 written-2")
     monkeypatch.delenv("COURSE_SANDBOX")
     [again] = course.autograde(A01, progress=lambda message: None)
-    assert again.sandboxed and course.export_grades(tmp_path / "grades.csv").read_text().splitlines()[1].endswith(",sandboxed")
+    assert again.sandboxed and course.export_grades(tmp_path / "grades.csv").read_text().splitlines()[1].endswith(",sandboxed,missing: written-1 written-2")

@@ -4,7 +4,7 @@ import pytest
 
 from autograder import config
 from autograder.course import Course
-from autograder.notebooks import nbgrader_meta, read_notebook, released_notebook, source_notebook
+from autograder.notebooks import is_written_answer, nbgrader_meta, read_notebook, released_notebook, source_notebook
 from autograder.publish import normalised_release
 
 ASSIGNMENTS = config.assignments()
@@ -26,7 +26,9 @@ def test_release_leaks_no_solution_or_hidden_test(assignment):
     answers_source = [c.source for c in read_notebook(source_notebook(assignment)).cells
                       if nbgrader_meta(c).get("solution")]
     for cell in read_notebook(released_notebook(assignment)).cells:
-        if nbgrader_meta(cell).get("solution"):
+        if is_written_answer(cell):
+            assert cell.source == "YOUR ANSWER HERE"
+        elif nbgrader_meta(cell).get("solution"):
             assert "raise NotImplementedError()" in cell.source
             assert cell.source not in answers_source
 
