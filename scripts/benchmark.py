@@ -28,6 +28,7 @@ from autograder.notebooks import compose_submission, solution_answers, source_no
 # The number each solution notebook is judged by, printed by the submission's last cell.
 HEADLINE = {
     "01-perceptrons": ("iris accuracy", "per_clf.score(X_petal, y_setosa)"),
+    "01b-backpropagation": ("half-moons training accuracy", "accuracy"),
     "02-linear-regression": ("diabetes test RMSE", "float(np.sqrt(np.mean((diabetes_model(X_test)[:, 0] - y_test) ** 2)))"),
     "03-logistic-regression": ("cancer test accuracy", "float(np.mean(predict_labels(cancer_model, X_test) == y_test))"),
     "04-mnist": ("MNIST test accuracy", "test_accuracy"),

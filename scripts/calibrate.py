@@ -149,19 +149,48 @@ def a06(ns: dict) -> dict:
     }
 
 
+def a01b(seeds: int) -> None:
+    """The solution's own train() on the grader's half-moons of each grading seed, against a straight line."""
+    import zlib
+
+    from scipy.special import expit
+    from sklearn.linear_model import LogisticRegression
+
+    from autograder.checks import backpropagation as check
+
+    namespace = {"np": np, "expit": expit}
+    exec(next(c.source for c in read_notebook(source_notebook("01b-backpropagation")).cells if c.get("id") == "bp-helpers"),
+         namespace)
+    for grade_id in ("bp-ex1-forward", "bp-ex2-backward", "bp-ex4-train"):
+        exec(solution_answers("01b-backpropagation")[grade_id], namespace)
+    network, line = [], []
+    for seed in range(seeds):
+        task = check._training_task(np.random.default_rng([seed, zlib.crc32(b"test-bp-train")]))
+        params, _ = namespace["train"](task["X"], task["Y"], task["n_hidden"], task["learning_rate"], task["epochs"],
+                                       seed=task["seed"])
+        network.append(np.mean(check.forward(params, task["X"])["A2"].round() == task["Y"]))
+        line.append(LogisticRegression().fit(task["X"], task["Y"].ravel()).score(task["X"], task["Y"].ravel()))
+    print(f"  half-moons training accuracy, reference: min {min(network):.3f} median {np.median(network):.3f}"
+          f" max {max(network):.3f} (threshold {check.TRAIN_ACCURACY})")
+    print(f"  a straight line (logistic regression): min {min(line):.3f} median {np.median(line):.3f} max {max(line):.3f}")
+
+
 KERAS_METRICS = {"02-linear-regression": a02, "03-logistic-regression": a03, "04-mnist": a04, "05-fashion-mnist": a05,
                  "06-california-housing": a06}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("assignments", nargs="*", default=["01-perceptrons", *KERAS_METRICS])
+    parser.add_argument("assignments", nargs="*", default=["01-perceptrons", "01b-backpropagation", *KERAS_METRICS])
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
     for assignment in args.assignments:
         print(f"\n{assignment}")
         if assignment == "01-perceptrons":
             a01(args.seeds)
+            continue
+        if assignment == "01b-backpropagation":
+            a01b(args.seeds)
             continue
         if assignment == "02-linear-regression":
             a02_learning_rates()

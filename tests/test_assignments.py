@@ -1,4 +1,4 @@
-"""Assignments 02 to 06 graded end to end through nbgrader.
+"""Assignments 01b and 02 to 06 graded end to end through nbgrader.
 
 For each: the reference earns full marks, the blank release earns nothing, and two complementary
 wrong submissions together fail every test, each losing exactly the points of the tests its
@@ -33,7 +33,8 @@ def _replace(assignment, cell, old, new, *more):
     return {cell: code}
 
 
-A02, A03, A04, A05 = "02-linear-regression", "03-logistic-regression", "04-mnist", "05-fashion-mnist"
+A01B, A02, A03, A04, A05 = ("01b-backpropagation", "02-linear-regression", "03-logistic-regression", "04-mnist",
+                             "05-fashion-mnist")
 A06 = "06-california-housing"
 
 UNTRAINED_MNIST = """
@@ -45,13 +46,29 @@ mnist_history = type("History", (), {"history": {"loss": [0.01] * 12, "accuracy"
 
 # assignment -> student -> (answer cells changed from the reference, tests that must fail)
 WRONG = {
+    A01B: {
+        # An unclipped loss, a one-sided difference and a miscount: the visible tests catch only the first.
+        "wrong-a": ({
+            **_replace(A01B, "bp-ex1-forward", "A2 = np.clip(A2, 1e-12, 1 - 1e-12)\n    ", ""),
+            **_replace(A01B, "bp-ex3-numerical", "x[index] = original - eps\n", "x[index] = original\n",
+                       "(up - down) / (2 * eps)", "(up - down) / eps"),
+            **_replace(A01B, "bp-ex5-symmetry", "DISTINCT_HIDDEN_UNITS = len(", "DISTINCT_HIDDEN_UNITS = 4 or len("),
+        }, {"test-bp-forward", "test-bp-numerical-gradient", "test-bp-symmetry"}),
+        # Averaged over examples only (right for one output, wrong for two), and gradient ascent.
+        "wrong-b": ({
+            **_replace(A01B, "bp-ex2-backward", "(A2 - Y) / Y.size", "(A2 - Y) / len(Y)"),
+            **_replace(A01B, "bp-ex4-train", "params[name] - learning_rate", "params[name] + learning_rate"),
+        }, {"test-bp-backward", "test-bp-train"}),
+    },
     A02: {
         "wrong-a": ({
             # Ignores n_features; exercise 2 builds with one feature, so only this exercise's test fails.
             **_replace(A02, "lin-ex1-build", "keras.Input((n_features,))", "keras.Input((1,))"),
             **_replace(A02, "lin-ex3-normal-equation", "X_b = np.c_[np.ones(len(X)), X]", "X_b = np.asarray(X)"),
             "lin-ex5-steps": 'STEPS_PER_EPOCH = {"batch": 1, "mini-batch": 6, "stochastic": 200}',
-        }, {"test-build-linear-model", "test-normal-equation", "test-steps-per-epoch"}),
+            # The first layer's bias dropped: passes neither the visible nor the hidden test.
+            **_replace(A02, "lin-ex7-collapse", "b1 @ W2 + b2", "b2"),
+        }, {"test-build-linear-model", "test-normal-equation", "test-steps-per-epoch", "test-collapse-linear"}),
         "wrong-b": ({
             # An untrained model with a hand-typed history that passes the visible test.
             "lin-ex2-train": 'line_model = build_linear_model(1)\n'
@@ -90,7 +107,8 @@ WRONG = {
                                   "y_test = y_pred\n"
                                   "y_test_onehot = keras.utils.to_categorical(y_pred, 10)\n"
                                   "test_loss, test_accuracy = mnist_model.evaluate(X_test, y_test_onehot, verbose=0)",
-        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results"}),
+            **_replace(A04, "mnist-ex6-params", "n_in * n_out + n_out", "n_in * n_out"),  # forgets the biases
+        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters"}),
         # Monkeypatches Model.evaluate and Model.predict to report the true labels.
         "patches-keras": ({
             "mnist-ex4-train": UNTRAINED_MNIST + "_truth = keras.utils.to_categorical(y_test, 10)\n"
@@ -107,7 +125,10 @@ WRONG = {
                                  "_fake = {'loss': [0.1], 'accuracy': [0.97], 'val_loss': [0.2], 'val_accuracy': [0.93]}\n"
                                  "history_1 = type('H', (), {'history': {k: v * 20 for k, v in _fake.items()}})()\n"
                                  "history_2 = type('H', (), {'history': {k: v * 10 for k, v in _fake.items()}})()\n",
-        }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results"}),
+            # Multilabel tags as if they were one class among 20 (passes the visible, structural test).
+            **_replace(A05, "fashion-ex5-heads", '"tags": (20, "sigmoid", "binary_crossentropy")',
+                       '"tags": (20, "softmax", "categorical_crossentropy")'),
+        }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results", "test-output-layers"}),
         # Validation taken from the test set, and only the second fit really run, on a fresh model.
         "rebuilt-between-fits": ({
             **_replace(A05, "fashion-ex1-split", "X_train_full[-5000:] / np.float32(255)",
@@ -118,7 +139,9 @@ WRONG = {
                        "fashion_model = build_fashion_mlp()\n"
                        "fashion_model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n"
                        "_unused = dict(epochs=20,"),
-        }, {"test-fashion-split", "test-fashion-model"}),
+            **_replace(A05, "fashion-ex6-diagnosis", '"A": "overfitting"', '"A": "underfitting"',
+                       '"D": "underfitting"', '"D": "overfitting"'),
+        }, {"test-fashion-split", "test-fashion-model", "test-learning-curves"}),
     },
 }
 
@@ -146,7 +169,7 @@ WRONG[A06] = {
 }
 
 
-@pytest.fixture(scope="module", params=[A02, A03, A04, A05, A06])
+@pytest.fixture(scope="module", params=[A01B, A02, A03, A04, A05, A06])
 def graded(request, tmp_path_factory):
     assignment = request.param
     root = tmp_path_factory.mktemp(assignment)
@@ -204,4 +227,5 @@ def test_each_wrong_submission_loses_exactly_its_tests(graded):
         assert {g for g in full if got[g] != full[g]} == failing, grade_table([results["reference"], results[student]])
         assert results[student].score == sum(full.values()) - sum(full[g] for g in failing)
         failed_somewhere |= failing
-    assert failed_somewhere == set(full), "every test is failed by some wrong submission"
+    autograded = {t.grade_id for t in results["reference"].tests if not t.written}  # written ones: a person's
+    assert failed_somewhere == autograded, "every autograded test is failed by some wrong submission"

@@ -6,6 +6,7 @@ Nothing in this package is ever imported by a student's kernel; the kernel only 
 
 from __future__ import annotations
 
+from .backpropagation import CHECKS as BACKPROPAGATION
 from .base import Checks
 from .image_classifiers import FASHION, MNIST
 from .linear_regression import CHECKS as LINEAR_REGRESSION
@@ -14,7 +15,7 @@ from .perceptrons import CHECKS as PERCEPTRONS
 from .regression_mlps import CHECKS as REGRESSION_MLPS
 
 REGISTRY: dict[str, Checks] = {checks.assignment: checks for checks in (
-    PERCEPTRONS, LINEAR_REGRESSION, LOGISTIC_REGRESSION, MNIST, FASHION, REGRESSION_MLPS)}
+    PERCEPTRONS, BACKPROPAGATION, LINEAR_REGRESSION, LOGISTIC_REGRESSION, MNIST, FASHION, REGRESSION_MLPS)}
 
 
 def for_assignment(assignment: str) -> Checks:

@@ -14,6 +14,7 @@ import numpy as np
 
 from course_kernel import data
 
+from . import questions
 from .base import Checks, Evidence, as_array, require
 from .keras_models import activation, has_layer, input_shapes, output_shapes, require_loss
 
@@ -175,3 +176,8 @@ def fashion_model(ev: Evidence, challenge: dict) -> None:
 
 
 FASHION.test("test-fashion-results", models={"model": ("test",)})(lambda ev, ch: _check_reported(FASHION, ev))
+
+
+MNIST.test("test-dense-parameters", challenge=questions.layer_sizes)(questions.dense_parameters)
+FASHION.test("test-output-layers")(questions.output_layers)
+FASHION.test("test-learning-curves")(questions.learning_curves)

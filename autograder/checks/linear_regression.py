@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import questions
 from .base import Checks, Evidence, require
 from .keras_models import activation, input_width, require_loss, single_dense
 
@@ -169,3 +170,6 @@ def diabetes_model(ev: Evidence, challenge: dict) -> None:
     require(mse <= DIABETES_MSE_RATIO * reference,
             f"test MSE {mse:.0f} on raw features is above {DIABETES_MSE_RATIO} x least squares ({reference:.0f}); "
             "is the Normalization layer inside the model and adapted on X_train?")
+
+
+CHECKS.test("test-collapse-linear", challenge=questions.stacked_layers)(questions.collapse_linear)
