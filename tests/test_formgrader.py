@@ -39,7 +39,8 @@ OWN_WORDS = {
     "written-2": "The step has zero slope, so gradients vanish; the sigmoid always has a slope.",
 }
 COMMENT = "Clear geometric argument; name the inequality that fails for full rigour."
-# A student's written answer and printed output that would run script in the grader's page if rendered raw.
+# A student's written answer and output (displayed, printed, an exception) that would run script in the
+# grader's page if rendered raw.
 HOSTILE_ANSWER = ('<script>window.__pwned = "markdown script"</script>\n\n'
                   '<img src="x" onerror="window.__pwned = \'markdown img\'">\n\n'
                   '<a href="javascript:window.__pwned = \'link\'" id="evil-link">read more</a>')
@@ -48,6 +49,8 @@ display(HTML('<img src="x" onerror="window.__pwned = \\'html output\\'">'))
 display(Javascript('window.__pwned = "javascript output"'))
 display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned = "svg"</script></svg>'))
 display({"image/png": 'AAAA" onerror="window.__pwned = \\'png attribute\\'', "text/plain": "png"}, raw=True)
+print('<img src="x" onerror="window.__pwned = \\'printed\\'">')
+raise ValueError('<img src="x" onerror="window.__pwned = \\'traceback\\'">')
 """
 
 
