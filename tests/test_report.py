@@ -45,3 +45,18 @@ def test_grades_made_without_a_sandbox_are_called_out(tmp_path):
 def test_report_without_runs_says_what_to_do(tmp_path):
     html = write_report(Course(tmp_path), ["01-perceptrons"], tmp_path / "r.html").read_text()
     assert "make autograde" in html
+
+
+def test_report_counts_written_answers_still_to_grade(tmp_path):
+    course = Course(tmp_path)
+    waiting = _result("fay", {"test-easy": (1, True)})
+    waiting.tests += [TestResult("written-1", 0, 2, False, written=True, needs_grading=True),
+                      TestResult("written-2", 0, 2, False, written=True, needs_grading=True)]
+    graded = _result("gus", {"test-easy": (1, True)})
+    graded.tests += [TestResult("written-1", 2, 2, True, written=True), TestResult("written-2", 1, 2, False, written=True)]
+    course.store.update("01-perceptrons", [waiting, graded])
+    html = write_report(course, ["01-perceptrons"], tmp_path / "report.html").read_text()
+    assert "Written answers: 2 of 4 graded by a person" in html and "1 submission(s) still have ungraded" in html
+    assert "make formgrader" in html
+    rates = {grade_id: (rate, total) for grade_id, rate, total, _ in pass_rates([waiting, graded])}
+    assert rates["written-1"] == (1.0, 1), "an answer nobody graded yet counts neither as passed nor as failed"
