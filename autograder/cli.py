@@ -277,7 +277,8 @@ def _cmd_demo(args) -> int:
     if problems:
         print("\nthe demo did not come out as it must:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
-    print("\ndemo ok: every reference earned full marks, every blank release 0, every partial sample its known score")
+    print("\ndemo ok: every reference earned every autograded point (its written answers wait for a person), "
+          "every blank release 0, every partial sample its known score")
     return 0
 
 
