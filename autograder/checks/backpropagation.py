@@ -18,8 +18,10 @@ NAMES = ("W1", "b1", "W2", "b2")
 FORWARD_TOLERANCE = 1e-7     # the same arithmetic in another order differs by ~1e-15
 GRADIENT_TOLERANCE = 1e-7
 NUMERICAL_TOLERANCE = 1e-6   # central differences at eps=1e-5 on sin and squares: error ~1e-10
-TRAIN_ACCURACY = 0.95        # rotated moons, 8 hidden units, 2 000 epochs at rate 1: reference 0.970-1.000 over 40
-                             # seeds, a straight line (logistic regression) 0.820-0.925: docs/calibration.md
+# Training is judged against the grader repeating the specified procedure (init_params(seed), then
+# full-batch steps) on the same data: the reference lands on the same loss to ~1e-12, while an absolute
+# accuracy floor failed the reference on some draws of the data (0.915 once; docs/calibration.md).
+TRAIN_LOSS_RTOL = 1e-4
 TRAIN_EPOCHS, TRAIN_RATE, TRAIN_HIDDEN = 2000, 1.0, 8
 
 
@@ -158,11 +160,20 @@ def training(ev: Evidence, challenge: dict) -> None:
             "the first loss should be that of init_params(n_in, n_hidden, n_out, seed, scale) before any step")
     final = bce(forward(params, X)["A2"], Y)
     require(final < losses[0], "the returned parameters are no better than the starting ones: step against the gradient")
-    accuracy = float(np.mean(forward(params, X)["A2"].round() == Y))
-    require(accuracy >= TRAIN_ACCURACY,
-            f"after {challenge['epochs']} epochs at learning rate {challenge['learning_rate']} on the grader's half-moons, "
-            f"the network classifies {accuracy:.1%} of its training points correctly (at least {TRAIN_ACCURACY:.0%} "
-            "expected): check the update params -= learning_rate * grads")
+    expected = gradient_descent(start, X, Y, challenge["learning_rate"], challenge["epochs"])
+    target = bce(forward(expected, X)["A2"], Y)
+    require(np.isclose(final, target, rtol=TRAIN_LOSS_RTOL, atol=1e-9),
+            f"after {challenge['epochs']} steps at learning rate {challenge['learning_rate']} on the grader's half-moons your "
+            f"parameters reach a loss of {final:.5f}, full-batch gradient descent from the same start {target:.5f}: "
+            "check the update params -= learning_rate * grads, once per epoch, on the whole data set")
+
+
+def gradient_descent(params: dict, X: np.ndarray, Y: np.ndarray, rate: float, epochs: int) -> dict:
+    """The procedure exercise 4 specifies, done by the grader."""
+    for _ in range(epochs):
+        grads = gradients(params, X, Y)
+        params = {name: value - rate * grads[name] for name, value in params.items()}
+    return params
 
 
 @CHECKS.test("test-bp-symmetry")

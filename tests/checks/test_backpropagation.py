@@ -38,6 +38,13 @@ def test_reference_passes_whatever_the_inputs(verdict, test_id, seed):
     assert verdict(test_id, seed=seed).passed, verdict(test_id, seed=seed)
 
 
+@pytest.mark.parametrize("seed", [257, 137])
+def test_reference_passes_on_draws_where_training_plateaus(verdict, seed):
+    """Grading seeds whose half-moons leave the reference at 0.855 and 0.86 training accuracy (an accuracy
+    floor of 0.95 once failed the reference in the demo; docs/calibration.md)."""
+    assert verdict("test-bp-train", seed=seed).passed, verdict("test-bp-train", seed=seed)
+
+
 def test_symmetry_values(verdict):
     assert verdict("test-bp-symmetry", DISTINCT_HIDDEN_UNITS=1, ZERO_START_SOLVES_XOR=False).passed
     assert verdict("test-bp-symmetry", DISTINCT_HIDDEN_UNITS=np.int64(1), ZERO_START_SOLVES_XOR=np.False_).passed
@@ -105,12 +112,13 @@ def test_numerical_gradient_mistakes_fail(verdict):
 def test_training_mistakes_fail(verdict, reference):
     forward, backward, init = reference["forward"], reference["backward"], reference["init_params"]
 
-    def make_train(sign=1.0, rate=None, seed_offset=0, record_after=False):
+    def make_train(sign=1.0, rate=None, seed_offset=0, record_after=False, batch=None):
         def train(X, Y, n_hidden, learning_rate, epochs, seed=0, scale=1.0):
             params, losses = init(X.shape[1], n_hidden, Y.shape[1], seed + seed_offset, scale), []
-            for _ in range(epochs):
+            for epoch in range(epochs):
                 cache = forward(params, X)
-                grads = backward(params, cache, X, Y)
+                rows = slice(None) if batch is None else slice((epoch * batch) % len(X), (epoch * batch) % len(X) + batch)
+                grads = backward(params, forward(params, X[rows]), X[rows], Y[rows])
                 params = {k: v - sign * (rate or learning_rate) * grads["d" + k] for k, v in params.items()}
                 losses.append(reference["bce_loss"]((forward(params, X) if record_after else cache)["A2"], Y))
             return params, losses
@@ -118,7 +126,8 @@ def test_training_mistakes_fail(verdict, reference):
 
     assert verdict("test-bp-train", train=make_train()).passed
     for name, (wrong, message) in {"gradient ascent": (make_train(sign=-1.0), "no better"),
-                                   "a rate too small": (make_train(rate=0.01), "training points correctly"),
+                                   "a rate too small": (make_train(rate=0.01), "full-batch gradient descent from the same start"),
+                                   "mini-batches of 32": (make_train(batch=32), "full-batch gradient descent from the same start"),
                                    "another start": (make_train(seed_offset=1), "the first loss"),
                                    "losses after each step": (make_train(record_after=True), "the first loss"),
                                    "only the start": (lambda X, Y, **kw: (init(2, 8, 1, kw["seed"]), [1.0] * kw["epochs"]),
