@@ -4,8 +4,8 @@
 
 For Keras assignments the solution notebook's own code cells run (test cells skipped) once per
 seed, so the numbers are those of the exact recipe students are given. The backend is reseeded
-before every answer cell (demo cells in the notebooks reseed on their own, which would otherwise
-give later exercises the same seed every run). Results go to docs/calibration.md by hand.
+before every answer cell, and every cell's own `set_random_seed(42)` (answers and demos alike, such
+as 04's learning-rate sweeps) takes this run's seed instead, so each run draws new weights. Results go to docs/calibration.md by hand.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ def run_notebook(assignment: str, seed: int) -> dict:
         if meta.get("grade"):
             continue
         source = answers.get(meta.get("grade_id"), cell.source)
+        run_seed = 1000 * seed + index
         if meta.get("grade_id") in answers:
-            run_seed = 1000 * seed + index
             namespace["keras"].utils.set_random_seed(run_seed)
-            # Answer cells that fix their own seed get this run's seed instead.
-            source = source.replace("keras.utils.set_random_seed(42)", f"keras.utils.set_random_seed({run_seed})")
+        # Cells that fix their own seed (answers, and demos such as 04's sweeps) get this run's seed instead.
+        source = source.replace("keras.utils.set_random_seed(42)", f"keras.utils.set_random_seed({run_seed})")
         exec(source, namespace)
     return namespace
 
@@ -104,26 +104,56 @@ def a03(ns: dict) -> dict:
     }
 
 
-def _image_accuracy(dataset: str, model) -> float:
+def _image_accuracy(dataset: str, model, part: str = "test") -> float:
+    """Accuracy on the official test set (or on the validation split), computed here from the data files."""
     from autograder.checks import image_classifiers as check
-    from autograder.checks import keras_models as km
 
-    _, (x_test, y_test) = check.official(dataset)
-    return float(np.mean(km.predict(model, x_test / np.float32(255)).argmax(axis=1) == y_test))
+    (x_full, y_full), (x_test, y_test) = check._official(dataset)
+    if part == "valid":
+        x_test, y_test = x_full[-check.VALIDATION_SIZE:], y_full[-check.VALIDATION_SIZE:]
+    proba = model.predict(x_test / np.float32(255), batch_size=1024, verbose=0)
+    return float(np.mean(proba.argmax(axis=1) == y_test))
 
 
 def a04(ns: dict) -> dict:
-    from autograder.checks.image_classifiers import MIN_TEST_ACCURACY
+    from autograder.checks import image_classifiers as check
+    from autograder.checks import learning_rates as lr
 
-    return {f"MNIST test accuracy (>= {MIN_TEST_ACCURACY['mnist']})": _image_accuracy("mnist", ns["mnist_model"]),
-            "epochs run (early stopping)": float(len(ns["mnist_history"].history["loss"]))}
+    valid = {key: _image_accuracy("mnist", ns[key], "valid") for key in ("adam_model", "sgd_model", "default_sgd_model")}
+    gap_untuned, gap_tuned = valid["adam_model"] - valid["default_sgd_model"], valid["adam_model"] - valid["sgd_model"]
+    return {f"own model: MNIST test accuracy (>= {check.MNIST.min_accuracy})": _image_accuracy("mnist", ns["mnist_model"]),
+            "own model: epochs run (early stopping)": float(len(ns["mnist_history"].history["loss"])),
+            "SGD sweep: batches before it stopped": float(len(ns["sweeps"]["SGD"][0])),
+            "Adam sweep: batches before it stopped": float(len(ns["sweeps"]["Adam"][0])),
+            "SGD sweep: first loss": float(ns["sweeps"]["SGD"][1][0]),
+            "SGD sweep: lowest loss": float(np.min(ns["sweeps"]["SGD"][1])),
+            "Adam sweep: lowest loss": float(np.min(ns["sweeps"]["Adam"][1])),
+            f"tuned SGD rate {lr.TUNED_RANGE['SGD']}": ns["tuned_rates"]["SGD"],
+            f"tuned Adam rate {lr.TUNED_RANGE['Adam']}": ns["tuned_rates"]["Adam"],
+            f"tuned SGD, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["sgd_model"]),
+            f"tuned Adam, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["adam_model"]),
+            "default SGD, 3 epochs: test accuracy": _image_accuracy("mnist", ns["default_sgd_model"]),
+            "gap untuned (validation)": gap_untuned,
+            "gap tuned (validation)": gap_tuned,
+            "conclusion is B (1) or A (0)": float(abs(gap_tuned) < gap_untuned / 2)}
 
 
 def a05(ns: dict) -> dict:
-    from autograder.checks.image_classifiers import MIN_TEST_ACCURACY
+    from autograder.checks import image_classifiers as check
 
-    return {f"Fashion-MNIST test accuracy (>= {MIN_TEST_ACCURACY['fashion_mnist']})":
-            _image_accuracy("fashion_mnist", ns["fashion_model"])}
+    row = {f"Fashion-MNIST test accuracy (>= {check.FASHION.min_accuracy})":
+           _image_accuracy("fashion-mnist", ns["fashion_model"])}
+    (x_full, y_full), _ = check._official("fashion-mnist")
+    x_small, y_small = x_full[:check.SMALL_TRAIN] / np.float32(255), y_full[:check.SMALL_TRAIN]
+    for name in check.DROPOUT_RATES:
+        model = ns[f"model_{name}"]
+        valid = _image_accuracy("fashion-mnist", model, "valid")
+        train = float(np.mean(model.predict(x_small, batch_size=1024, verbose=0).argmax(axis=1) == y_small))
+        row[f"dropout {name}: validation accuracy (>= {check.MIN_SMALL_VALID_ACCURACY})"] = valid
+        row[f"dropout {name}: training minus validation accuracy"] = train - valid
+    row["gap without minus gap with"] = (row["dropout without: training minus validation accuracy"]
+                                         - row["dropout with: training minus validation accuracy"])
+    return row
 
 
 def a06(ns: dict) -> dict:

@@ -5,7 +5,7 @@ wrong submissions together fail every test, each losing exactly the points of th
 mistakes belong to (the in-process tests in tests/checks/ show each check rejecting more kinds
 of mistake). For 04 and 05 the wrong submissions include the tampering the image-classifier
 checks exist to defeat: a hard-coded history, an overwritten test set, a monkeypatched
-Model.evaluate / Model.predict; for 06 a one-epoch model behind a doctored history and a hand-typed
+Model.evaluate / Model.predict, a validation set taken from the test images; for 06 a one-epoch model behind a doctored history and a hand-typed
 test RMSE. Assignment 01 has its own, finer suite in test_course.py.
 """
 
@@ -91,11 +91,10 @@ WRONG = {
         }, {"test-predict-labels", "test-softmax-sparse"}),
     },
     A04: {
-        # An untrained model behind a hand-typed history, one-hot labels with 11 classes, and a
-        # validation set taken from the test images (what early stopping would then watch).
+        # An untrained model behind a hand-typed history, one-hot labels with 11 classes, and test
+        # images left in float64.
         "hard-coded-history": ({
-            **_replace(A04, "mnist-ex1-split", "X_train_full[-5000:] / np.float32(255)",
-                       "X_test_raw[:5000] / np.float32(255)", "y_train_full[-5000:]", "y_test[:5000]"),
+            **_replace(A04, "mnist-ex1-split", "X_test = X_test_raw / np.float32(255)", "X_test = X_test_raw / 255.0"),
             "mnist-ex3-onehot": solution_answers(A04)["mnist-ex3-onehot"].replace("y_train, 10)", "y_train, 11)"),
             "mnist-ex4-train": UNTRAINED_MNIST,
         }, {"test-mnist-split", "test-mnist-onehot", "test-mnist-model", "test-mnist-results"}),
@@ -108,13 +107,19 @@ WRONG = {
                                   "y_test_onehot = keras.utils.to_categorical(y_pred, 10)\n"
                                   "test_loss, test_accuracy = mnist_model.evaluate(X_test, y_test_onehot, verbose=0)",
             **_replace(A04, "mnist-ex6-params", "n_in * n_out + n_out", "n_in * n_out"),  # forgets the biases
-        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters"}),
-        # Monkeypatches Model.evaluate and Model.predict to report the true labels.
+            # A sweep that never stops, the lowest point taken as the rate, and the unsupported conclusion.
+            **_replace(A04, "mnist-ex7-sweep", "        if shot_up or not np.isfinite(loss):\n            break\n", ""),
+            **_replace(A04, "mnist-ex8-pick", "rates[np.argmin(losses)] / 10", "rates[np.argmin(losses)]"),
+            **_replace(A04, "mnist-ex10-gap", 'CONCLUSION = "B" if', 'CONCLUSION = "C"  # "B" if'),
+        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters", "test-lr-sweep",
+            "test-pick-learning-rate", "test-tuned-optimizers", "test-optimizer-gap"}),
+        # Monkeypatches Model.evaluate and Model.predict to report the true labels (which also breaks
+        # every later fit with validation data: section 7's models never train).
         "patches-keras": ({
             "mnist-ex4-train": UNTRAINED_MNIST + "_truth = keras.utils.to_categorical(y_test, 10)\n"
                                "keras.Model.evaluate = lambda self, *args, **kwargs: [0.02, 0.99]\n"
                                "keras.Model.predict = lambda self, X, *args, **kwargs: _truth[: len(X)]\n",
-        }, {"test-mnist-model", "test-mnist-results"}),
+        }, {"test-mnist-model", "test-mnist-results", "test-tuned-optimizers", "test-optimizer-gap"}),
     },
     A05: {
         "hard-coded-history": ({
@@ -128,7 +133,8 @@ WRONG = {
             # Multilabel tags as if they were one class among 20 (passes the visible, structural test).
             **_replace(A05, "fashion-ex5-heads", '"tags": (20, "sigmoid", "binary_crossentropy")',
                        '"tags": (20, "softmax", "categorical_crossentropy")'),
-        }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results", "test-output-layers"}),
+        }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results", "test-output-layers",
+            "test-dropout-gap"}),  # build_fashion_mlp(0.3) without Dropout layers
         # Validation taken from the test set, and only the second fit really run, on a fresh model.
         "rebuilt-between-fits": ({
             **_replace(A05, "fashion-ex1-split", "X_train_full[-5000:] / np.float32(255)",
@@ -141,7 +147,13 @@ WRONG = {
                        "_unused = dict(epochs=20,"),
             **_replace(A05, "fashion-ex6-diagnosis", '"A": "overfitting"', '"A": "underfitting"',
                        '"D": "underfitting"', '"D": "overfitting"'),
-        }, {"test-fashion-split", "test-fashion-model", "test-learning-curves"}),
+            # Gaps read off the histories: training accuracy averaged over an epoch with dropout on.
+            **_replace(A05, "fashion-ex7-dropout",
+                       'model.evaluate(X_small, y_small, verbose=0)[1] - model.evaluate(X_valid, y_valid, verbose=0)[1]\n'
+                       '        for name, model in {"without": model_without, "with": model_with}.items()}',
+                       'fit.history["accuracy"][-1] - fit.history["val_accuracy"][-1]\n'
+                       '        for name, fit in fits.items()}'),
+        }, {"test-fashion-split", "test-fashion-model", "test-learning-curves", "test-dropout-gap"}),
     },
 }
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from course_kernel import data
 
-from . import questions
+from . import learning_rates, questions
 from .base import Checks, Evidence, as_array, require
 from .keras_models import activation, has_layer, input_shapes, output_shapes, require_loss
 
@@ -41,7 +41,8 @@ def _official(dataset: str):
     return (data.load_mnist if dataset == "mnist" else data.load_fashion_mnist)()
 
 
-MNIST = ImageClassifierChecks("04-mnist", "mnist", "mnist", min_accuracy=0.975)
+MNIST = ImageClassifierChecks("04-mnist", "mnist", "mnist", min_accuracy=0.98)
+MAX_OWN_PARAMETERS = 1_000_000  # exercise 4's model is the student's design, within this size
 FASHION = ImageClassifierChecks("05-fashion-mnist", "fashion-mnist", "fashion", min_accuracy=0.885)
 
 
@@ -148,8 +149,23 @@ def mnist_onehot(ev: Evidence, challenge: dict) -> None:
                                                            "(keras.utils.to_categorical(labels, 10))")
 
 
-MNIST.test("test-mnist-model", models={"model": ("test",)})(
-    lambda ev, ch: _check_trained(MNIST, ev, "history", "categorical_crossentropy"))
+@MNIST.test("test-mnist-model", models={"model": ("test",)})
+def mnist_own_model(ev: Evidence, challenge: dict) -> None:
+    """Any architecture: only the size, the interface and the accuracy the grader measures count."""
+    model = ev.model("model", "mnist_model")
+    require(input_shapes(model) == [(None, 28, 28)], f"mnist_model should take the 28x28 images as they are (input "
+                                                     f"shape (None, 28, 28)), got {input_shapes(model)}")
+    require(output_shapes(model) == [(None, 10)], f"mnist_model should output 10 probabilities, got {output_shapes(model)}")
+    params = model.facts.get("params")
+    require(isinstance(params, int) and params <= MAX_OWN_PARAMETERS,
+            f"mnist_model has {params:,} parameters; at most {MAX_OWN_PARAMETERS:,} allowed" if isinstance(params, int)
+            else "the grader could not count mnist_model's parameters")
+    require_loss(model, "categorical_crossentropy")
+    logs = ev.mapping("history", "the training history")
+    require("val_accuracy" in logs and "accuracy" in logs, "train with validation data and metrics=['accuracy']")
+    accuracy = _accuracy(MNIST, model)
+    require(accuracy >= MNIST.min_accuracy,
+            f"test accuracy measured by the grader is {accuracy:.4f}, needs {MNIST.min_accuracy}")
 MNIST.test("test-mnist-results", models={"model": ("test",)})(lambda ev, ch: _check_reported(MNIST, ev))
 
 
@@ -179,5 +195,74 @@ FASHION.test("test-fashion-results", models={"model": ("test",)})(lambda ev, ch:
 
 
 MNIST.test("test-dense-parameters", challenge=questions.layer_sizes)(questions.dense_parameters)
+
+
+# --- 04, section 7: learning-rate sweep and a fair optimizer comparison -------------------------------
+
+MNIST.inputs("valid")(lambda: MNIST.official()[0][0][-VALIDATION_SIZE:].astype("float32") / np.float32(255))
+
+
+def _validation_accuracy(model) -> float:
+    y_valid = MNIST.official()[0][1][-VALIDATION_SIZE:]
+    proba = model.predicted("valid")
+    require(proba.shape == (VALIDATION_SIZE, 10), f"one probability per class and validation image expected, got {proba.shape}")
+    return float(np.mean(proba.argmax(axis=1) == y_valid))
+
+
+MNIST.test("test-lr-sweep", challenge=learning_rates.sweep_parameters)(learning_rates.lr_sweep)
+MNIST.test("test-pick-learning-rate", challenge=learning_rates.made_up_sweeps)(learning_rates.pick_learning_rate)
+MNIST.test("test-tuned-optimizers", models={"sgd_model": ("test",), "adam_model": ("test",)})(
+    lambda ev, ch: learning_rates.tuned_optimizers(ev, ch, _check_architecture, lambda model: _accuracy(MNIST, model)))
+MNIST.test("test-optimizer-gap", models={key: ("valid",) for key in ("adam_model", "sgd_model", "default_sgd_model")})(
+    lambda ev, ch: learning_rates.optimizer_gap(ev, ch, _validation_accuracy))
 FASHION.test("test-output-layers")(questions.output_layers)
 FASHION.test("test-learning-curves")(questions.learning_curves)
+
+
+# --- 05, section 8: dropout on and off ----------------------------------------------------------------
+
+SMALL_TRAIN = 10_000
+DROPOUT_EPOCHS, SMALL_STEPS_PER_EPOCH = 20, 79  # batches of 128 of 10 000 images
+DROPOUT_RATES = {"without": 0.0, "with": 0.3}
+MIN_SMALL_VALID_ACCURACY = 0.82  # calibrated: docs/calibration.md
+GAP_TOLERANCE = 0.002
+
+FASHION.inputs("small")(lambda: FASHION.official()[0][0][:SMALL_TRAIN].astype("float32") / np.float32(255))
+FASHION.inputs("valid")(lambda: FASHION.official()[0][0][-VALIDATION_SIZE:].astype("float32") / np.float32(255))
+
+
+def _part_accuracy(model, part: str) -> float:
+    (x_full, y_full), _ = FASHION.official()
+    labels = y_full[:SMALL_TRAIN] if part == "small" else y_full[-VALIDATION_SIZE:]
+    proba = model.predicted(part)
+    require(proba.shape == (len(labels), 10), f"one probability per class and image expected, got {proba.shape}")
+    return float(np.mean(proba.argmax(axis=1) == labels))
+
+
+@FASHION.test("test-dropout-gap", models={"model_without": ("small", "valid"), "model_with": ("small", "valid")})
+def dropout_gap(ev: Evidence, challenge: dict) -> None:
+    """The gaps are the grader's measurement of the two recorded models; the student's must agree with it."""
+    gaps = ev.mapping("gaps", "GAPS")
+    measured = {}
+    for name, rate in DROPOUT_RATES.items():
+        model = ev.model(f"model_{name}")
+        require(model.facts.get("params") == PARAMETERS, f"model_{name} should be build_fashion_mlp({rate}), "
+                                                         f"with {PARAMETERS:,} parameters")
+        rates = [layer.get("rate") for layer in model.layers() if layer.get("class") == "Dropout"]
+        require(all(isinstance(r, (int, float)) and abs(r - rate) < 1e-9 for r in rates) and (rate == 0 or len(rates) == 2),
+                f"model_{name} should be build_fashion_mlp({rate}): its Dropout rates are {rates}")
+        steps = model.facts.get("optimizer_iterations")
+        require(steps == DROPOUT_EPOCHS * SMALL_STEPS_PER_EPOCH,
+                f"model_{name} took {steps} optimizer steps; {DROPOUT_EPOCHS} epochs of batches of 128 on the first "
+                f"{SMALL_TRAIN:,} training images are {DROPOUT_EPOCHS * SMALL_STEPS_PER_EPOCH}")
+        train, valid = _part_accuracy(model, "small"), _part_accuracy(model, "valid")
+        require(valid >= MIN_SMALL_VALID_ACCURACY,
+                f"model_{name} reaches {valid:.4f} on the validation set; trained as asked it gets at least "
+                f"{MIN_SMALL_VALID_ACCURACY}")
+        measured[name] = train - valid
+        stated = gaps.get(name)
+        require(isinstance(stated, (int, float)) and abs(stated - measured[name]) <= GAP_TOLERANCE,
+                f"GAPS[{name!r}] = {stated!r}, but the grader measures {measured[name]:+.4f} (accuracy on X_small "
+                "minus accuracy on X_valid, with evaluate)")
+    right = max(measured, key=measured.get)
+    require(ev.text("overfits_more") == right, f"OVERFITS_MORE: the measured gaps say {right!r}")
