@@ -163,7 +163,7 @@ WRONG[A06] = {
         **_replace(A06, "cal-ex1-baseline", "baseline.fit(X_train, y_train)", "baseline.fit(X_train_full, y_train_full)"),
         **_replace(A06, "cal-ex3-train", 'model.compile(loss="mse"', 'model.compile(loss="mae"'),
         **_replace(A06, "cal-ex5-functional", "keras.layers.Concatenate()([normalized, hidden2])", "hidden2"),
-        **_replace(A06, "cal-ex7-save", 'restored.load_weights(WORK_DIR / "california.weights.h5")\n', ""),
+        **_replace(A06, "cal-save", 'restored.load_weights(WORK_DIR / "california.weights.h5")\n', ""),
     }, {"test-cal-baseline", "test-cal-training", "test-cal-functional", "test-cal-saving"}),
     "wrong-b": ({
         # Normalization adapted on more than the training set; one epoch behind a doctored history;
@@ -173,9 +173,9 @@ WRONG[A06] = {
                    "[EVERY_FIFTH_EPOCH])", '[EVERY_FIFTH_EPOCH])\nhistory.history["val_root_mean_squared_error"] = [0.49]'),
         **_replace(A06, "cal-ex4-evaluate", "test_mse, test_rmse = model.evaluate(X_test, y_test, verbose=0)",
                    "test_mse, test_rmse = 0.2, 0.45"),
-        **_replace(A06, "cal-ex6-subclass", "subclassed_model.fit(", "_skipped = lambda: subclassed_model.fit("),
+        **_replace(A06, "cal-subclass", "subclassed_model.fit(", "_skipped = lambda: subclassed_model.fit("),
         **_replace(A06, "cal-location-model", "    X_train, y_train, epochs=EPOCHS,", "    X_train, y_train, epochs=1,"),
-        **_replace(A06, "cal-ex8-tuner", 'hp.Float("learning_rate"', 'hp.Float("lr"'),
+        **_replace(A06, "cal-tuner", 'hp.Float("learning_rate"', 'hp.Float("lr"'),
     }, {"test-cal-sequential", "test-cal-training", "test-cal-evaluate", "test-cal-location", "test-cal-subclass",
         "test-cal-tuner"}),
 }

@@ -1,5 +1,7 @@
 """notebooks/ is exactly what nbgrader generates from solutions/, and leaks nothing."""
 
+import re
+
 import pytest
 
 from autograder import config
@@ -55,3 +57,15 @@ def test_colab_links_come_from_the_one_configured_repository(assignment):
     first = read_notebook(released_notebook(assignment)).cells[0]
     assert url in first.source and "Open In Colab" in first.source, "the release starts with its Colab badge"
     assert url in (config.REPO_ROOT / "README.md").read_text(), f"README lacks the Colab link {url}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_ids_that_name_an_exercise_name_the_right_one(assignment):
+    """A grade id such as `cal-ex7-text` must head exercise 7: instructors find cells in formgrader and in
+    the gradebook by these ids (06 once had exercises 7-9 under ids ex6-ex8)."""
+    for cell in read_notebook(source_notebook(assignment)).cells:
+        grade_id = nbgrader_meta(cell).get("grade_id", "")
+        named = re.search(r"(?:^|-)ex(\d+)-", grade_id)
+        headed = re.search(r"### Exercise (\d+)", cell.source)
+        if named and headed:
+            assert named.group(1) == headed.group(1), f"{grade_id} heads exercise {headed.group(1)}: rename it"
