@@ -1,5 +1,6 @@
 """notebooks/ is exactly what nbgrader generates from solutions/, and leaks nothing."""
 
+import ast
 import re
 
 import pytest
@@ -69,3 +70,14 @@ def test_grade_ids_that_name_an_exercise_name_the_right_one(assignment):
         headed = re.search(r"### Exercise (\d+)", cell.source)
         if named and headed:
             assert named.group(1) == headed.group(1), f"{grade_id} heads exercise {headed.group(1)}: rename it"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_visible_assert_tells_the_student_what_to_fix(assignment):
+    """A bare `assert x` shows a student only `AssertionError`; each one the release runs carries a message."""
+    for cell in read_notebook(released_notebook(assignment)).cells:
+        if cell.cell_type != "code":
+            continue
+        bare = [ast.unparse(node) for node in ast.walk(ast.parse(cell.source))
+                if isinstance(node, ast.Assert) and node.msg is None]
+        assert not bare, f"{nbgrader_meta(cell).get('grade_id')}: assert without a message: {bare}"
