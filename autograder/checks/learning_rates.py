@@ -81,7 +81,7 @@ def _made_up_sweep(rng: np.random.Generator, lowest: float, ending: str) -> dict
     losses = losses[:end].copy()
     if ending != "number":
         losses[-1] = float(ending)
-    return {"rates": rates[:end].tolist(), "losses": losses.tolist(), "lowest_rate": float(rates[np.argmin(clean)])}
+    return {"rates": rates[:end].tolist(), "losses": losses.tolist()}
 
 
 def made_up_sweeps(rng: np.random.Generator) -> dict:
@@ -90,13 +90,19 @@ def made_up_sweeps(rng: np.random.Generator) -> dict:
                        for centre, ending in zip(centres, rng.permutation(["number", "nan", "inf", "nan"]))]}
 
 
+def _lowest_rate(sweep: dict) -> float:
+    """Where the made-up sweep's loss is lowest, found as a student would: the challenge carries no answer."""
+    losses = np.asarray(sweep["losses"], dtype=float)
+    return float(np.asarray(sweep["rates"])[np.argmin(np.where(np.isfinite(losses), losses, np.inf))])
+
+
 def pick_learning_rate(ev: Evidence, challenge: dict) -> None:
     picks = ev.value("picks")
     require(isinstance(picks, list) and len(picks) == len(challenge["sweeps"]),
             "pick_learning_rate gave no answer for some of the grader's sweeps")
     for sweep, pick in zip(challenge["sweeps"], picks):
         pick = float(as_array(pick, "a picked rate").reshape(-1)[0])
-        lowest = sweep["lowest_rate"]
+        lowest = _lowest_rate(sweep)
         require(PICK_RANGE[0] * lowest <= pick <= PICK_RANGE[1] * lowest,
                 f"on a sweep whose loss is lowest at rate {lowest:.3g} you picked {pick:.3g}: pick about ten times "
                 "lower than the lowest point (and skip losses that are nan or inf)")
