@@ -20,6 +20,7 @@ from .keras_models import activation, has_layer, input_shapes, output_shapes, re
 
 PARAMETERS = 266_610  # 784*300+300 + 300*100+100 + 100*10+10
 VALIDATION_SIZE = 5000
+SMALL_TRAIN = 10_000  # 05 section 8 trains on the first 10 000 training images
 TRAIN_SIZE = 60_000 - VALIDATION_SIZE
 REPORT_TOLERANCE = 0.002
 FINGERPRINT_TOLERANCE = 1e-3
@@ -202,11 +203,13 @@ MNIST.test("test-dense-parameters", challenge=questions.layer_sizes)(questions.d
 MNIST.inputs("valid")(lambda: MNIST.official()[0][0][-VALIDATION_SIZE:].astype("float32") / np.float32(255))
 
 
-def _validation_accuracy(model) -> float:
-    y_valid = MNIST.official()[0][1][-VALIDATION_SIZE:]
-    proba = model.predicted("valid")
-    require(proba.shape == (VALIDATION_SIZE, 10), f"one probability per class and validation image expected, got {proba.shape}")
-    return float(np.mean(proba.argmax(axis=1) == y_valid))
+def _accuracy_on(checks: ImageClassifierChecks, model, part: str) -> float:
+    """Accuracy on a slice of the official training images: "valid" (the last 5 000) or "small" (the first 10 000)."""
+    _, y_full = checks.official()[0]
+    labels = y_full[-VALIDATION_SIZE:] if part == "valid" else y_full[:SMALL_TRAIN]
+    proba = model.predicted(part)
+    require(proba.shape == (len(labels), 10), f"one probability per class and image expected, got {proba.shape}")
+    return float(np.mean(proba.argmax(axis=1) == labels))
 
 
 MNIST.test("test-lr-sweep", challenge=learning_rates.sweep_parameters)(learning_rates.lr_sweep)
@@ -214,14 +217,13 @@ MNIST.test("test-pick-learning-rate", challenge=learning_rates.made_up_sweeps)(l
 MNIST.test("test-tuned-optimizers", models={"sgd_model": ("test",), "adam_model": ("test",)})(
     lambda ev, ch: learning_rates.tuned_optimizers(ev, ch, _check_architecture, lambda model: _accuracy(MNIST, model)))
 MNIST.test("test-optimizer-gap", models={key: ("valid",) for key in ("adam_model", "sgd_model", "default_sgd_model")})(
-    lambda ev, ch: learning_rates.optimizer_gap(ev, ch, _validation_accuracy))
+    lambda ev, ch: learning_rates.optimizer_gap(ev, ch, lambda model: _accuracy_on(MNIST, model, "valid")))
 FASHION.test("test-output-layers")(questions.output_layers)
 FASHION.test("test-learning-curves")(questions.learning_curves)
 
 
 # --- 05, section 8: dropout on and off ----------------------------------------------------------------
 
-SMALL_TRAIN = 10_000
 DROPOUT_EPOCHS, SMALL_STEPS_PER_EPOCH = 20, 79  # batches of 128 of 10 000 images
 DROPOUT_RATES = {"without": 0.0, "with": 0.3}
 MIN_SMALL_VALID_ACCURACY = 0.82  # calibrated: docs/calibration.md
@@ -229,14 +231,6 @@ GAP_TOLERANCE = 0.002
 
 FASHION.inputs("small")(lambda: FASHION.official()[0][0][:SMALL_TRAIN].astype("float32") / np.float32(255))
 FASHION.inputs("valid")(lambda: FASHION.official()[0][0][-VALIDATION_SIZE:].astype("float32") / np.float32(255))
-
-
-def _part_accuracy(model, part: str) -> float:
-    (x_full, y_full), _ = FASHION.official()
-    labels = y_full[:SMALL_TRAIN] if part == "small" else y_full[-VALIDATION_SIZE:]
-    proba = model.predicted(part)
-    require(proba.shape == (len(labels), 10), f"one probability per class and image expected, got {proba.shape}")
-    return float(np.mean(proba.argmax(axis=1) == labels))
 
 
 @FASHION.test("test-dropout-gap", models={"model_without": ("small", "valid"), "model_with": ("small", "valid")})
@@ -255,7 +249,7 @@ def dropout_gap(ev: Evidence, challenge: dict) -> None:
         require(steps == DROPOUT_EPOCHS * SMALL_STEPS_PER_EPOCH,
                 f"model_{name} took {steps} optimizer steps; {DROPOUT_EPOCHS} epochs of batches of 128 on the first "
                 f"{SMALL_TRAIN:,} training images are {DROPOUT_EPOCHS * SMALL_STEPS_PER_EPOCH}")
-        train, valid = _part_accuracy(model, "small"), _part_accuracy(model, "valid")
+        train, valid = _accuracy_on(FASHION, model, "small"), _accuracy_on(FASHION, model, "valid")
         require(valid >= MIN_SMALL_VALID_ACCURACY,
                 f"model_{name} reaches {valid:.4f} on the validation set; trained as asked it gets at least "
                 f"{MIN_SMALL_VALID_ACCURACY}")
