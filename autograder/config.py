@@ -12,6 +12,7 @@ COURSE_TIME_LIMIT   seconds one whole notebook may take to grade (0: no limit)
 COURSE_MEMORY_LIMIT_MB  address space of every process of a grading sandbox, in MB (0: no limit)
 COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0: no limit)
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
+COURSE_NOTEBOOK_LIMIT_MB the largest notebook collected or graded, in MB
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
 COURSE_JOBS         submissions graded at once (default: one more than the cores, within free memory)
 COURSE_SCHEDULER    a Dask scheduler (tcp://host:8786, or a scheduler file) to grade on; default: a local cluster
@@ -53,6 +54,9 @@ DEFAULT_PROCESS_LIMIT = 512
 JOB_MEMORY_BYTES = 1536 * 1024 * 1024
 # Saved models and TensorBoard logs of these assignments are a few MB.
 DEFAULT_FILE_LIMIT_MB = 512
+# A handed-in notebook with every output and figure of these assignments is a few MB; 50 MB is
+# room for many plots and still far from what a zip bomb would unpack to.
+DEFAULT_NOTEBOOK_LIMIT_MB = 50
 
 
 def course_dir() -> Path:
@@ -86,6 +90,10 @@ def process_limit() -> int | None:
 
 def file_limit_mb() -> int | None:
     return int(os.environ.get("COURSE_FILE_LIMIT_MB", DEFAULT_FILE_LIMIT_MB)) or None
+
+
+def notebook_limit_mb() -> int:
+    return int(os.environ.get("COURSE_NOTEBOOK_LIMIT_MB", DEFAULT_NOTEBOOK_LIMIT_MB))
 
 
 def jobs() -> int:

@@ -117,3 +117,79 @@ def test_cli_collect_and_unreadable_zip(tmp_path):
     (tmp_path / "broken.zip").write_bytes(b"not a zip")
     done = env_run("collect", A01, str(tmp_path / "broken.zip"))
     assert done.returncode == 2 and "not a readable zip" in done.stderr
+
+
+def test_moodle_students_are_known_by_their_top_folder_only(tmp_path):
+    """A folder inside one student's upload, named like a classmate's Moodle folder or a Canvas
+    file, files that notebook under its own student, and every classmate keeps their own."""
+    archive = tmp_path / "moodle.zip"
+    _zip(archive, {
+        **MOODLE,
+        "Eve Evil_1003_assignsubmission_file_/Jane Roe_1001_assignsubmission_file_/01-perceptrons.ipynb":
+            (_notebook("eve as roe"), LATER),
+        "Eve Evil_1003_assignsubmission_file_/x/Max Mustermann_1002_assignsubmission_file_/a.ipynb":
+            (_notebook("eve as max"), LATER),
+        "Eve Evil_1003_assignsubmission_file_/smithj_12345_777001_01-perceptrons.ipynb": (_notebook("eve as smith"), MAY),
+        "somewhere/smithj_12345_777001_01-perceptrons.ipynb": (_notebook("nested canvas"), MAY),
+    })
+    course = Course(tmp_path / "course")
+    report = collect_zip(archive, course, A01, NAME)
+    assert set(report.collected) == {"moodle-1001", "moodle-1002", "moodle-1003"}
+    assert _marker(course, "moodle-1001") == "roe" and _marker(course, "moodle-1002") == "max"
+    assert _marker(course, "moodle-1003").startswith("eve as")
+    assert len(report.superseded["moodle-1003"]) == 2
+    assert "somewhere/smithj_12345_777001_01-perceptrons.ipynb" in report.unmatched
+    assert course.students(A01) == ["moodle-1001", "moodle-1002", "moodle-1003"]
+
+
+def test_a_bad_time_stamp_is_a_note_not_the_end_of_the_run(tmp_path):
+    archive = tmp_path / "canvas.zip"
+    _zip(archive, {"smithj_12345_777001_a.ipynb": (_notebook("no date"), (1980, 0, 0, 0, 0, 0)),
+                   "doea_23456_777003_b.ipynb": (_notebook("doe"), LATER)})
+    course = Course(tmp_path / "course")
+    report = collect_zip(archive, course, A01, NAME)
+    assert set(report.collected) == {"smithj", "doea"}
+    assert _marker(course, "smithj") == "no date"
+    assert not (course.submission_dir("smithj", A01) / "timestamp.txt").exists()
+    assert (course.submission_dir("doea", A01) / "timestamp.txt").exists()
+    assert "lateness is not recorded" in report.notes["smithj_12345_777001_a.ipynb"]
+    assert "lateness is not recorded" in report.summary()
+
+
+def test_members_over_the_size_limit_are_refused_as_a_stream(tmp_path, monkeypatch):
+    """A zip bomb (a few hundred KB that unpack to 40 MB) is refused by its declared size, and a
+    member whose header understates its size is read no further than it declares, then refused
+    (its bytes do not check out);
+    a classmate in the same archive is filed, and nothing else is written."""
+    monkeypatch.setenv("COURSE_NOTEBOOK_LIMIT_MB", "1")
+    archive = tmp_path / "bomb.zip"
+    bomb = b"{" + b" " * (40 << 20) + b"}"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("bomber_1_2_x.ipynb", date_time=MAY), bomb, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo("liar_3_4_x.ipynb", date_time=MAY), bomb, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo("doea_5_6_x.ipynb", date_time=MAY), _notebook("doe"))
+    assert archive.stat().st_size < 1 << 20
+    # The liar's central-directory entry claims 1000 bytes (offset 24 of the entry: uncompressed size).
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        liar = zf.getinfo("liar_3_4_x.ipynb")
+    entry = data.index(b"PK\x01\x02")
+    while data[entry + 46:entry + 46 + len(liar.filename)] != liar.filename.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 24:entry + 28] = (1000).to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    course = Course(tmp_path / "course")
+    report = collect_zip(archive, course, A01, NAME)
+    assert liar.file_size > 1 << 20
+    assert set(report.collected) == {"doea"}
+    assert "the limit is 1 MB" in report.notes["bomber_1_2_x.ipynb"]
+    assert report.notes["liar_3_4_x.ipynb"].startswith("refused")
+    assert course.students(A01) == ["doea"]
+    written = sum(p.stat().st_size for p in (course.root / "submitted").rglob("*") if p.is_file())
+    assert written < 1 << 20
+
+
+@pytest.mark.parametrize("name", ["../x_1_2_f.ipynb", ".._1_2_f.ipynb", "a/b_1_2_f.ipynb", "-rf_1_2_f.ipynb",
+                                  "x/.._1_2_f.ipynb"])
+def test_no_member_name_is_a_path_outside_submitted(name):
+    assert parse_member(zipfile.ZipInfo(name, date_time=MAY)) is None
