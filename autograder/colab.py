@@ -6,11 +6,16 @@ back by matching the submission's cells to the released notebook:
 
 1. cells whose text equals a released cell's text (instructions, locked code, test cells, answer
    cells left untouched) take that cell's metadata;
-2. each answer cell still unmatched goes to the student's cell of the same kind (code, or markdown
+2. each instructor cell (test, locked code or text) still unmatched goes to the student's cell of
+   the same kind between the same matched neighbours that is nearly the same text (a comment
+   added, a line changed); nbgrader then overwrites it with the instructor's source;
+3. each answer cell still unmatched goes to the student's cell of the same kind (code, or markdown
    for a written answer), between the same matched neighbours, that is most like the reference
    answer (students add scratch cells, too).
 
-What cannot be matched is reported; nbgrader then re-adds missing test cells itself.
+What cannot be matched is put back from the release by intake (``notebooks.restore_missing_cells``).
+Text is compared on at most ``COMPARED_CHARS`` of each cell, so a huge scratch cell costs no more
+than a normal one.
 """
 
 from __future__ import annotations
@@ -22,10 +27,22 @@ from nbformat import NotebookNode
 
 from .notebooks import nbgrader_meta
 
+# Enough to tell any two cells of these notebooks apart; difflib is quadratic in the worst case.
+COMPARED_CHARS = 4000
+# An instructor cell edited by the student is still that cell above this similarity.
+SAME_CELL = 0.8
+
 
 def _key(cell) -> tuple[str, str]:
     source = "".join(cell.source) if isinstance(cell.source, list) else cell.source
     return cell.cell_type, "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _similarity(a: str, b: str, floor: float = 0.0) -> float:
+    """difflib's ratio on the first COMPARED_CHARS of each text; 0 when its cheap upper bound is
+    already below *floor*."""
+    matcher = difflib.SequenceMatcher(None, a[:COMPARED_CHARS], b[:COMPARED_CHARS])
+    return matcher.ratio() if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor else 0.0
 
 
 def missing_ids(nb: NotebookNode, release: NotebookNode) -> list[str]:
@@ -58,20 +75,32 @@ def restore_metadata(nb: NotebookNode, release: NotebookNode, answers: dict[str,
         if not nbgrader_meta(cell) and waiting.get(_key(cell)):
             attach(cell, waiting[_key(cell)].pop(0))
 
-    # 2. Edited answer cells, between the neighbours that did match.
+    # 2 and 3. Edited instructor cells, then edited answer cells, between the neighbours that did match.
     position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id")}
     order = [nbgrader_meta(c)["grade_id"] for c in released]
-    for index, grade_id in enumerate(order):
-        if grade_id not in missing or not nbgrader_meta(by_id[grade_id]).get("solution"):
-            continue
+
+    def candidates(index, grade_id):
         before = max((position[g] for g in order[:index] if g in position), default=-1)
         after = min((position[g] for g in order[index + 1:] if g in position), default=len(nb.cells))
         kind = by_id[grade_id].cell_type
-        candidates = [i for i in range(before + 1, after) if nb.cells[i].cell_type == kind and not nbgrader_meta(nb.cells[i])]
-        if not candidates:
+        return [i for i in range(before + 1, after) if nb.cells[i].cell_type == kind and not nbgrader_meta(nb.cells[i])]
+
+    for index, grade_id in enumerate(order):
+        if grade_id not in missing or nbgrader_meta(by_id[grade_id]).get("solution"):
+            continue
+        scored = [(_similarity(nb.cells[i].source, by_id[grade_id].source, SAME_CELL), i) for i in candidates(index, grade_id)]
+        score, best = max(scored, default=(0.0, None))
+        if score >= SAME_CELL:
+            attach(nb.cells[best], grade_id)
+            position[grade_id] = best
+    for index, grade_id in enumerate(order):
+        if grade_id not in missing or not nbgrader_meta(by_id[grade_id]).get("solution"):
+            continue
+        found = candidates(index, grade_id)
+        if not found:
             continue
         reference = answers.get(grade_id, by_id[grade_id].source)
-        best = max(candidates, key=lambda i: (difflib.SequenceMatcher(None, nb.cells[i].source, reference).ratio(), i))
+        best = max(found, key=lambda i: (_similarity(nb.cells[i].source, reference), i))
         attach(nb.cells[best], grade_id)
         position[grade_id] = best
     return nb, restored, [g for g in order if g in missing]

@@ -16,8 +16,8 @@ import nbformat
 
 from . import colab, tamper
 from .layout import CourseLayout
-from .notebooks import (SubmissionError, drop_duplicate_ids, identify_assignment, read_notebook, restore_written_answers,
-                        solution_answers, source_notebook)
+from .notebooks import (SubmissionError, drop_duplicate_ids, identify_assignment, is_written_answer, nbgrader_meta,
+                        read_notebook, restore_missing_cells, solution_answers, source_notebook)
 
 TIMESTAMP = "timestamp.txt"
 
@@ -49,17 +49,21 @@ def prepare(layout: CourseLayout, release: Path, student: str, assignment: str) 
     if belongs_to != assignment:
         raise SubmissionError(f"{notebook.name} is the notebook of {belongs_to}, not of {assignment}")
     released = read_notebook(release / assignment / expected)
-    unmatched = []
     if colab.missing_ids(nb, released):
-        nb, restored, unmatched = colab.restore_metadata(nb, released, solution_answers(assignment))
+        nb, restored, _ = colab.restore_metadata(nb, released, solution_answers(assignment))
         if restored:
             notes.append(f"restored nbgrader metadata of {len(restored)} cells (Colab drops it)")
-    put_back = restore_written_answers(nb, released)
-    unmatched = [g for g in unmatched if g not in put_back]
-    if unmatched:
-        notes.append(f"cells not found in the submission: {', '.join(unmatched)}")
-    if put_back:
-        notes.append(f"written answer{'s' * (len(put_back) > 1)} missing, put back empty (0 points): {', '.join(put_back)}")
+    put_back = restore_missing_cells(nb, released)
+    kinds = {nbgrader_meta(c).get("grade_id"): c for c in released.cells}
+    written = [g for g in put_back if is_written_answer(kinds[g])]
+    answers = [g for g in put_back if g not in written and nbgrader_meta(kinds[g]).get("solution")]
+    instructor = [g for g in put_back if g not in written and g not in answers]
+    if instructor:
+        notes.append(f"cells missing from the submission, put back from the release: {', '.join(instructor)}")
+    if answers:
+        notes.append(f"answer cell{'s' * (len(answers) > 1)} missing, put back empty (0 points): {', '.join(answers)}")
+    if written:
+        notes.append(f"written answer{'s' * (len(written) > 1)} missing, put back empty (0 points): {', '.join(written)}")
     repeated = drop_duplicate_ids(nb)
     if repeated:
         notes.append(f"graded the first of repeated cells {', '.join(sorted(set(repeated)))}; copies run as plain code")

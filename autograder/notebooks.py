@@ -171,24 +171,29 @@ def drop_duplicate_ids(nb: NotebookNode) -> list[str]:
     return repeated
 
 
-def restore_written_answers(nb: NotebookNode, release: NotebookNode) -> list[str]:
-    """Put back, in place, each written-answer cell the submission lacks, as released ("YOUR ANSWER
-    HERE", which nbgrader scores 0), after the nearest earlier released cell the submission still has.
-    (nbgrader's own add_missing_cells fails when that neighbour is a read-only text cell.)
+def restore_missing_cells(nb: NotebookNode, release: NotebookNode) -> list[str]:
+    """Put back, in place and in release order, every released cell with a grade id that the
+    submission lacks (test cells, locked instructor cells, answer cells as released, which score
+    0), after the nearest earlier released cell the submission still has, or before the nearest
+    later one when none comes earlier. nbgrader then overwrites test and locked cells with the
+    instructor's source. (nbgrader's own add_missing_cells looks for that neighbour only among
+    grade and solution cells, and fails with a KeyError when it is a read-only cell.)
     Returns the grade ids put back."""
     present = grade_ids(nb)
     restored = []
     for index, cell in enumerate(release.cells):
         grade_id = nbgrader_meta(cell).get("grade_id")
-        if not is_written_answer(cell) or grade_id in present:
+        if grade_id is None or grade_id in present:
             continue
-        earlier = [nbgrader_meta(c).get("grade_id") for c in release.cells[:index]]
         position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id")}
-        anchor = next((position[g] for g in reversed(earlier) if g in position), len(nb.cells) - 1)
+        earlier = [nbgrader_meta(c).get("grade_id") for c in release.cells[:index]]
+        later = [nbgrader_meta(c).get("grade_id") for c in release.cells[index + 1:]]
+        after = next((position[g] for g in reversed(earlier) if g in position), None)
+        before = next((position[g] for g in later if g in position), len(nb.cells))
         restored_cell = copy.deepcopy(cell)
         if (nb.nbformat, nb.nbformat_minor) < (4, 5):  # cell ids came with nbformat 4.5 (Colab saves 4.0)
             restored_cell.pop("id", None)
-        nb.cells.insert(anchor + 1, restored_cell)
+        nb.cells.insert(after + 1 if after is not None else before, restored_cell)
         present.add(grade_id)
         restored.append(grade_id)
     return restored

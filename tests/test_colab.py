@@ -39,6 +39,14 @@ def colab_saved(nb, *, strip_nbgrader, name="Copy of notebook.ipynb"):
     return nbformat.reads(json.dumps(raw), as_version=4)  # as the downloaded file would be read
 
 
+def every_cell_edited(nb):
+    """A comment added to every code cell and a word to every text cell (test cells included)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        cell.source += "\n# checked" if cell.cell_type == "code" else " (read)"
+    return nb
+
+
 def _grade_id_of(nb, grade_id):
     return next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == grade_id)
 
@@ -74,6 +82,8 @@ def graded(tmp_path_factory):
         "colab-reordered-extras": (reordered_with_extras(stripped), NAME),
         "clean-wrong-and": (wrong, NAME),
         "colab-stripped-wrong-and": (colab_saved(wrong, strip_nbgrader=True), NAME),
+        # Once cost 0/21: no cell matched the release any more, and nbgrader could not put the tests back.
+        "colab-every-cell-edited-wrong-and": (every_cell_edited(colab_saved(wrong, strip_nbgrader=True)), NAME),
         "renamed": (colab_saved(reference, strip_nbgrader=False), "Copy of 01-perceptrons (1).ipynb"),
     }
     for student, (nb, filename) in submissions.items():
@@ -98,9 +108,10 @@ def test_colab_variants_of_the_reference_get_full_marks(graded, student):
     assert results[student].score == 17
 
 
-def test_stripped_wrong_answer_scores_like_the_clean_one(graded):
+@pytest.mark.parametrize("student", ["colab-stripped-wrong-and", "colab-every-cell-edited-wrong-and"])
+def test_stripped_wrong_answer_scores_like_the_clean_one(graded, student):
     _, results = graded
-    assert _points(results["colab-stripped-wrong-and"]) == _points(results["clean-wrong-and"])
+    assert _points(results[student]) == _points(results["clean-wrong-and"]), grade_table([results[student]])
     assert results["clean-wrong-and"].score == 16
 
 

@@ -160,6 +160,12 @@ def graded(tmp_path_factory):
                                    _edit_test("test-and-gate", "assert True")),
         # Right answers, a test cell deleted: it is put back and passes.
         "deleted-right": _with_cells(compose_submission(A01, reference), _delete("test-heaviside")),
+        # Right answers; the first cell, a locked cell, the test after it and the last test deleted
+        # (nbgrader alone once failed with KeyError: 'gate-inputs', 0/21).
+        "deleted-around-locked": _with_cells(compose_submission(A01, reference),
+                                             lambda c: None if nbgrader_meta(c).get("grade_id") in
+                                             {"setup", "gate-inputs", "test-not-gate", "test-activation-derivatives"}
+                                             else c),
         # Wrong OR, its test deleted: it is put back and fails.
         "deleted-wrong": _with_cells(compose_submission(A01, {**reference, **WRONG_ANSWERS["or-is-and"][0]}),
                                      _delete("test-or-gate")),
@@ -240,6 +246,9 @@ def test_edited_test_cell_is_graded_with_the_original(graded):
 def test_deleted_test_cells_are_restored_and_graded(graded):
     _, results, _ = graded
     assert results["deleted-right"].score == 17 and len(results["deleted-right"].tests) == 13
+    around_locked = results["deleted-around-locked"]
+    assert around_locked.error is None and around_locked.score == 17, grade_table([around_locked])
+    assert any("test-not-gate" in note and "put back" in note for note in around_locked.notes), around_locked.notes
     assert _points(results["deleted-wrong"])["test-or-gate"] == 0 and results["deleted-wrong"].score == 16
 
 
