@@ -50,11 +50,12 @@ class Evidence:
         require(not isinstance(value, Unsupported), f"{key} is a {value!r}, which the grader cannot check")
         return value
 
-    def array(self, key: str, *, ndim: int | None = None, shape: tuple | None = None, what: str | None = None) -> np.ndarray:
-        return as_array(self.value(key), what or key, ndim=ndim, shape=shape)
+    def array(self, key: str, *, ndim: int | None = None, shape: tuple | None = None, what: str | None = None,
+              finite: bool = True) -> np.ndarray:
+        return as_array(self.value(key), what or key, ndim=ndim, shape=shape, finite=finite)
 
-    def number(self, key: str, what: str | None = None) -> float:
-        return as_number(self.value(key), what or key)
+    def number(self, key: str, what: str | None = None, finite: bool = True) -> float:
+        return as_number(self.value(key), what or key, finite=finite)
 
     def flag(self, key: str) -> bool:
         value = self.value(key)
@@ -83,23 +84,32 @@ class Evidence:
         return report
 
 
-def as_array(value: Any, what: str, *, ndim: int | None = None, shape: tuple | None = None) -> np.ndarray:
-    require(not isinstance(value, (ModelReference, Unsupported, dict, str)) and value is not None,
+def as_array(value: Any, what: str, *, ndim: int | None = None, shape: tuple | None = None,
+             finite: bool = True) -> np.ndarray:
+    """*value* as a float array, or the test fails: never a bool, a string, a model or None where a
+    number is asked for, and (unless *finite* is False) never NaN or infinity, which pass or fail
+    comparisons by accident."""
+    require(not isinstance(value, (ModelReference, Unsupported, dict, str, bytes, bool, np.bool_)) and value is not None,
             f"{what} should be a number or an array of numbers, got {value!r}"[:300])
     try:
+        raw = np.asarray(value)
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise Failed(f"{what} should hold numbers only") from None
+    require(raw.dtype.kind in "biuf", f"{what} should hold numbers only, got {raw.dtype} values")
     if ndim is not None:
         require(array.ndim == ndim, f"{what} should have {ndim} dimension(s), has shape {array.shape}")
     if shape is not None:
         require(array.shape == tuple(shape), f"{what} should have shape {tuple(shape)}, got {array.shape}")
+    if finite:
+        require(np.all(np.isfinite(array)), f"{what} holds nan or inf values")
     return array
 
 
-def as_number(value: Any, what: str) -> float:
-    array = as_array(value, what)
+def as_number(value: Any, what: str, *, finite: bool = True) -> float:
+    array = as_array(value, what, finite=finite)
     require(array.size == 1, f"{what} should be a single number, got shape {array.shape}")
+    require(np.asarray(value).dtype.kind != "b", f"{what} should be a number, not True or False")
     return float(array.reshape(-1)[0])
 
 

@@ -139,12 +139,19 @@ def mnist_onehot(ev: Evidence, challenge: dict) -> None:
     """Each one-hot array codes the label array it was made from (whether those labels are the right
     ones is the split's test)."""
     r10 = challenge["r10"]
+    _, (_, y_test) = MNIST.official()
     for name in ("train", "valid", "test"):
-        labels = ev.array(f"y_{name}", ndim=1).astype(int)
+        labels = ev.array(f"y_{name}", ndim=1)
+        require(np.array_equal(labels, np.round(labels)), f"y_{name} should hold whole digits")
+        labels = labels.astype(int)
+        if name == "test":  # the split's test checks the other two against the official labels
+            require(np.array_equal(labels, y_test), "y_test must be the official test labels, unchanged")
         summary = ev.value(f"y_{name}_onehot")
         require(isinstance(summary, dict) and tuple(summary.get("shape", ())) == (len(labels), 10),
                 f"y_{name}_onehot should have shape ({len(labels)}, 10)")
         require(labels.min() >= 0 and labels.max() <= 9, f"y_{name} should hold the digits 0-9")
+        require(summary.get("min") == 0 and summary.get("max") == 1,
+                f"y_{name}_onehot must hold only 0s and 1s (one 1 per row)")
         rows = as_array(summary["rows"], f"y_{name}_onehot")
         require(np.allclose(rows, r10[labels], atol=1e-5), f"y_{name}_onehot must be the one-hot coding of y_{name} "
                                                            "(keras.utils.to_categorical(labels, 10))")

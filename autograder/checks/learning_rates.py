@@ -43,7 +43,8 @@ def _stop_index(losses: np.ndarray) -> int | None:
 
 def _check_sweep(ev: Evidence, prefix: str, name: str, start: float, stop: float, batches: int) -> np.ndarray:
     rates = ev.array(f"{prefix}_rates", ndim=1, what=f"the rates of the {name} sweep")
-    losses = ev.array(f"{prefix}_losses", ndim=1, what=f"the losses of the {name} sweep")
+    losses = ev.array(f"{prefix}_losses", ndim=1, what=f"the losses of the {name} sweep",
+                      finite=False)
     require(len(rates) == len(losses) >= 2, f"the {name} sweep should return two arrays of equal length (rates and "
                                             f"losses), got {len(rates)} and {len(losses)}")
     require(len(rates) <= batches, f"the {name} sweep used {len(rates)} rates, more than the {batches} batches asked for")

@@ -76,3 +76,21 @@ def model_report(model, tmp_path: Path, **inputs) -> "judging.ModelReport":
     answers = InProcessEvaluator(work).evaluate([request], None)
     models.keep_answers(answers["t/model"], work / "result" / "models" / "t" / "model", list(inputs))
     return judging.model_reports(work / "result", "t", {"model": tuple(inputs)})["model"]
+
+
+def recorded(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch, seed: int = 1) -> dict:
+    """What *test_id*'s hidden code records for the student objects in *namespace*, read back as the
+    judge gets it (for tests that vary the evidence itself)."""
+    checks = registry.for_assignment(assignment)
+    work = Path(tempfile.mkdtemp(prefix=f"recorded-{test_id}-", dir=tmp_path))
+    scratch, challenge, result = work / "scratch", work / "challenge", work / "result"
+    for folder in (scratch, challenge, result):
+        folder.mkdir()
+    for name, inputs in checks.challenges(seed).items():
+        (challenge / f"{name}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
+    monkeypatch.setenv(kernel_evidence.CHALLENGE_DIR_VARIABLE, str(challenge))
+    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / evidence.EVIDENCE))
+    monkeypatch.setattr(kernel_evidence, "_recorded", {})
+    exec(hidden_code(assignment, test_id), dict(namespace))
+    evidence.collect(scratch, set(checks.tests), result)
+    return evidence.load(result, test_id)

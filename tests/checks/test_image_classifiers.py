@@ -78,6 +78,14 @@ def test_onehot_right_and_wrong(verdict, mnist):
     assert "one-hot" in verdict(A04, "test-mnist-onehot", **labels, **{**right, "y_test_onehot": shifted}).message
     eleven = keras.utils.to_categorical(y_test, 11)
     assert "shape" in verdict(A04, "test-mnist-onehot", **labels, **{**right, "y_test_onehot": eleven}).message
+    # Test labels all 0 with their matching one-hot once passed: the test labels must be the official ones.
+    zeros = np.zeros_like(y_test)
+    result = verdict(A04, "test-mnist-onehot", **{**labels, "y_test": zeros},
+                     **{**right, "y_test_onehot": keras.utils.to_categorical(zeros, 10)})
+    assert "official" in result.message
+    # Smoothed labels (not 0/1) whose projection is scaled back to match.
+    smoothed = right["y_train_onehot"] * 2.0 - 0.5
+    assert "0s and 1s" in verdict(A04, "test-mnist-onehot", **labels, **{**right, "y_train_onehot": smoothed}).message
 
 
 def test_untrained_model_fails_whatever_its_history_says(verdict, data_root):

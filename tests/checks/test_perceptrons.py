@@ -79,16 +79,19 @@ def test_wrong_gate_weights_fail(verdict, gate, w, b):
     assert not result.passed and gate in result.message
 
 
-def _rule(stop_early=True, fixed_width=None, ignore_rate=False):
+def _rule(stop_early=True, fixed_width=None, ignore_rate=False, reverse=False, count_after=False):
     def train(X, y, learning_rate=1.0, max_epochs=50):
-        X = np.asarray(X, dtype=float)
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
         w, b, errors = np.zeros(fixed_width or X.shape[1]), 0.0, []
+        order = slice(None, None, -1) if reverse else slice(None)
         for _ in range(max_epochs):
             mistakes = 0
-            for x_i, y_i in zip(X, y):
+            for x_i, y_i in zip(X[order], y[order]):
                 update = (1.0 if ignore_rate else learning_rate) * (y_i - int(x_i[: len(w)] @ w + b >= 0))
                 if update:
                     w, b, mistakes = w + update * x_i[: len(w)], b + update, mistakes + 1
+            if count_after:  # the mistakes left after the epoch, not those made during it
+                mistakes = int(np.sum((X[:, : len(w)] @ w + b >= 0).astype(int) != y))
             errors.append(mistakes)
             if stop_early and mistakes == 0:
                 break
@@ -100,9 +103,20 @@ def test_perceptron_rule_written_differently_passes(verdict):
     assert verdict("test-perceptron-rule", train_perceptron=_rule()).passed
 
 
-@pytest.mark.parametrize("wrong", [_rule(stop_early=False), _rule(fixed_width=2)])
+@pytest.mark.parametrize("wrong", [_rule(stop_early=False), _rule(fixed_width=2), _rule(ignore_rate=True),
+                                   _rule(reverse=True), _rule(count_after=True), _rule(reverse=True, count_after=True)],
+                         ids=["never-stops", "fixed-width", "ignores-rate", "reverse-order", "counts-after-epoch",
+                              "reverse-and-counts-after"])
 def test_wrong_perceptron_rules_fail(verdict, wrong):
+    """The judge replays the rule: each of these once passed an end-state check (the last epoch
+    error-free, the weights separating), at least the last one with all 3 points."""
     assert not verdict("test-perceptron-rule", train_perceptron=wrong).passed
+
+
+def test_the_replay_is_the_reference_rule():
+    X, y = check.truth_table("AND")
+    w, b, errors = check.perceptron_rule_replay(X, y, 1.0, 50)
+    assert w.tolist() == [2.0, 1.0] and b == -3.0 and errors == [2, 3, 3, 2, 1, 0]
 
 
 def test_xor_network_made_of_and_or_fails(verdict):
