@@ -1,17 +1,23 @@
 """Load recorded models and run them on the grader's inputs. Runs *inside* a sandbox of its own.
 
-    python model_evaluator.py EXCHANGE
+    python model_evaluator.py EXCHANGE REQUESTS
 
 This file is bound alone into the model sandbox (``autograder.models``), which holds nothing but
-the Python runtime and the EXCHANGE folder: ``requests.json``, the model files and the input arrays
-(never the labels, which stay with the grader). It imports Keras first and says ``ready``; it
-starts when it reads ``go`` on its standard input (so it can warm up while the student's notebook
-still runs). For every request it writes ``out/<id>/facts.json`` (the model's layers, shapes,
-parameter counts, compile settings) and one ``<input set>.npy`` of predictions per input set.
+the Python runtime, the writable EXCHANGE folder and the read-only REQUESTS folder:
+``requests.json``, the model files and the input arrays (never the labels, which stay with the
+grader). It imports Keras first and says ``ready`` (so it can warm up while the student's
+notebook still runs). Each ``go <id>`` on its standard input measures that one request: it writes
+``EXCHANGE/out/<id>/facts.json`` (the model's layers, shapes, parameter counts, compile settings)
+and one ``<input set>.npy`` of predictions per input set, then says ``done <id>``; the grader reads
+them back before it sends the next.
 
 Keras models are loaded in safe mode, which refuses to deserialize code (Lambda layers, custom
 objects). A subclassed model cannot be rebuilt without the student's class; it is run from the
-TensorFlow SavedModel the recorder exported, which is a traced graph, not Python code.
+TensorFlow SavedModel the recorder exported, which is a traced graph, not Python code. A graph can
+still hold operations with effects (writing and reading files, printing to a file, loading
+resources): a SavedModel is loaded only if every operation that loading and calling it can run is
+on ``NUMERIC_OPS``, and anything else in it is that or the checkpoint machinery (``CHECKPOINT_OPS``)
+every SavedModel carries in save and restore functions nothing here runs.
 """
 
 from __future__ import annotations
@@ -21,6 +27,24 @@ import sys
 import warnings
 import zipfile
 from pathlib import Path
+
+# Operations a Keras model's inference graph uses that compute on tensors and variables only.
+NUMERIC_OPS = frozenset("""
+Abs Add AddN AddV2 All Any ArgMax ArgMin Assert AssignVariableOp Atan Atan2 AvgPool BatchMatMul BatchMatMulV2
+BatchMatMulV3 BiasAdd BroadcastArgs BroadcastGradientArgs BroadcastTo Bucketize Case Cast Ceil CheckNumerics
+ClipByValue ConcatV2 Const Conv2D Cos Cosh Cumprod Cumsum DepthwiseConv2dNative DisableCopyOnRead Div DivNoNan
+Einsum Elu EnsureShape Equal Erf Erfc Exp ExpandDims Expm1 Fill Floor FloorDiv FloorMod FusedBatchNorm
+FusedBatchNormV3 GatherNd GatherV2 Greater GreaterEqual Identity IdentityN If IsFinite IsInf IsNan L2Loss
+LeakyRelu Less LessEqual Log Log1p LogSoftmax LogicalAnd LogicalNot LogicalOr MatMul Max MaxPool Maximum Mean
+Min Minimum MirrorPad Mod Mul MulNoNan Neg NoOp NotEqual OneHot OnesLike Pack Pad PadV2 PartitionedCall
+Placeholder PlaceholderWithDefault Pow PreventGradient Prod Range Rank ReadVariableOp RealDiv Reciprocal Relu
+Relu6 Reshape ResourceGather Round Rsqrt Select SelectV2 Selu Shape ShapeN Sigmoid Sign Sin Sinh Size Slice
+Softmax Softplus Softsign Split SplitV Sqrt Square SquaredDifference Squeeze StatefulPartitionedCall
+StatelessIf StatelessRandomUniformV2 StatelessRandomNormalV2 StatelessWhile StopGradient StridedSlice Sub Sum
+Tan Tanh TensorScatterUpdate Tile Transpose Unpack VarHandleOp VarIsInitializedOp Where While ZerosLike
+""".split())
+# What TensorFlow writes into every SavedModel to save and restore its variables (never run by loading).
+CHECKPOINT_OPS = frozenset("MergeV2Checkpoints RestoreV2 SaveV2 ShardedFilename StaticRegexFullMatch StringJoin".split())
 
 PLAIN_CONFIG = ("units", "rate", "num_bins", "output_dim", "input_dim", "axis", "num_tokens")
 SMALL_LAYER = 1000  # Dense layers up to this many parameters report their weights
@@ -119,9 +143,72 @@ def _predict_keras(model, inputs):
     return model.predict(inputs[0] if len(inputs) == 1 else list(inputs), batch_size=1024, verbose=0)
 
 
+def graph_operations(path: Path) -> tuple[set[str], set[str]]:
+    """(operations the SavedModel at *path* can run when loaded and called, every other operation
+    in it), read from ``saved_model.pb`` without loading it. What it can run: the functions its
+    objects hold (``serve`` and the rest, resource initialisers included), its init op, and every
+    function those call, however deeply."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved = saved_model_pb2.SavedModel()
+    saved.ParseFromString((path / "saved_model.pb").read_bytes())
+    reachable, everything = set(), set()
+    for graph in saved.meta_graphs:
+        functions = {f.signature.name: f for f in graph.graph_def.library.function}
+        nodes = {node.name: node for node in graph.graph_def.node}
+
+        def called(node) -> list[str]:
+            names = []
+            for value in node.attr.values():
+                if value.HasField("func"):
+                    names.append(value.func.name)
+                if value.HasField("list"):
+                    names += [f.name for f in value.list.func]
+            return names
+
+        roots = []
+        for obj in graph.object_graph_def.nodes:
+            kind = obj.WhichOneof("kind")
+            if kind == "function":
+                roots += list(obj.function.concrete_functions)
+            elif kind == "bare_concrete_function":
+                roots.append(obj.bare_concrete_function.concrete_function_name)
+        seen, todo = set(), list(roots)
+        init = graph.signature_def.get("__saved_model_init_op")
+        for tensor in (init.outputs.values() if init else []):
+            node = nodes.get(tensor.name.split(":")[0].lstrip("^"))
+            if node is not None:
+                reachable.add(node.op)
+                todo += called(node)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            function = functions.get(name)
+            if function is None:
+                reachable.add(f"unknown function {name}")
+                continue
+            for node in function.node_def:
+                reachable.add(node.op)
+                todo += called(node)
+        everything |= {node.op for node in graph.graph_def.node}
+        everything |= {node.op for f in functions.values() for node in f.node_def}
+    return reachable, everything - reachable
+
+
+def check_graph(path: Path) -> None:
+    """Refuse a SavedModel that could do anything but compute (the message names the operations)."""
+    reachable, rest = graph_operations(path)
+    refused = sorted(reachable - NUMERIC_OPS) + sorted(rest - NUMERIC_OPS - CHECKPOINT_OPS)
+    if refused:
+        raise ValueError(f"the exported model uses operations the grader does not run: {', '.join(refused[:5])}")
+
+
 def _saved_model(path: Path):
     import tensorflow as tf
 
+    check_graph(path)
     return tf.saved_model.load(str(path))
 
 
@@ -146,16 +233,16 @@ def evaluate(exchange: Path, request: dict) -> None:
     try:
         if request.get("model"):
             try:
-                model, compiled = _keras_model(exchange / request["model"])
-                facts = _describe_keras(model, exchange / request["model"], compiled)
+                model, compiled = _keras_model(Path(request["model"]))
+                facts = _describe_keras(model, Path(request["model"]), compiled)
                 predict = _predict_keras
             except Exception as keras_error:  # noqa: BLE001
                 if not request.get("export"):
                     raise keras_error
-                model, predict = _saved_model(exchange / request["export"]), _predict_saved
+                model, predict = _saved_model(Path(request["export"])), _predict_saved
                 facts = {"kind": "saved_model", "keras_error": f"{type(keras_error).__name__}: {keras_error}"[:300]}
         else:
-            model, predict = _saved_model(exchange / request["export"]), _predict_saved
+            model, predict = _saved_model(Path(request["export"])), _predict_saved
             facts = {"kind": "saved_model"}
         if facts["kind"] == "saved_model":
             facts["trainable_variables"] = len(getattr(model, "trainable_variables", []))
@@ -163,7 +250,7 @@ def evaluate(exchange: Path, request: dict) -> None:
         errors = {}
         for label, files in request["inputs"].items():
             try:
-                inputs = [np.load(exchange / name, allow_pickle=False) for name in files]
+                inputs = [np.load(Path(name), allow_pickle=False) for name in files]
                 prediction = np.asarray(predict(model, inputs), dtype=np.float32)
                 np.save(out / f"{label}.npy", prediction, allow_pickle=False)
             except Exception as exc:  # noqa: BLE001 - reported, and the judge fails the test with it
@@ -174,18 +261,21 @@ def evaluate(exchange: Path, request: dict) -> None:
     (out / "facts.json").write_text(json.dumps(facts))
 
 
-def main(exchange: Path) -> int:
+def main(exchange: Path, requests: Path) -> int:
     import keras  # noqa: F401 - warm up while the notebook still runs
     import numpy  # noqa: F401
 
     print("ready", flush=True)
-    if sys.stdin.readline().strip() != "go":
-        return 0
-    for request in json.loads((exchange / "requests.json").read_text()):
-        evaluate(exchange, request)
-    print("done", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if len(words) != 2 or words[0] != "go":
+            break
+        wanted = [r for r in json.loads((requests / "requests.json").read_text()) if r["id"] == words[1]]
+        for request in wanted:
+            evaluate(exchange, request)
+        print(f"done {words[1]}", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -44,6 +44,48 @@ mnist_history = type("History", (), {"history": {"loss": [0.01] * 12, "accuracy"
                                                  "val_loss": [0.05] * 12, "val_accuracy": [0.985] * 12}})()
 """
 
+# 03, exercise 5: a subclassed model whose exported graph writes the true test labels over the
+# answers of the job's three other models (trained on wrong labels). Before each model was measured
+# alone and graph operations were checked, this earned 10/16 instead of the honest 2/16.
+FORGER = '''
+import io
+import tensorflow as tf
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array, dtype="float32"))
+    return buffer.getvalue()
+
+
+# The true test labels, written by the exported graph over the answers of the other three models.
+_forged = {"out/r0/cancer-test.npy": _npy(y_test.reshape(-1, 1)),
+           "out/r1/cancer-test-two.npy": _npy(y_test.reshape(-1, 1)),
+           "out/r2/iris-test.npy": _npy(keras.utils.to_categorical(yi_test, 3))}
+
+
+class Forger(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(3, activation="softmax")
+
+    def call(self, x):
+        if not tf.executing_eagerly():
+            for path, content in _forged.items():
+                tf.io.write_file(path, content)
+        return self.dense(x)
+
+    @property
+    def output_shape(self):  # what the visible test looks at
+        return (None, 3)
+
+
+yi_train_onehot = keras.utils.to_categorical(yi_train, 3)
+softmax_onehot = Forger()
+softmax_onehot.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+softmax_onehot.fit(Xi_train, yi_train_onehot, epochs=1, verbose=0)
+'''
+
 # assignment -> student -> (answer cells changed from the reference, tests that must fail)
 WRONG = {
     A01B: {
@@ -89,6 +131,12 @@ WRONG = {
             **_replace(A03, "log-ex4-sparse", 'keras.layers.Dense(3, activation="softmax")',
                        'keras.layers.Dense(3, activation="sigmoid")'),
         }, {"test-predict-labels", "test-softmax-sparse"}),
+        "forges-answers": ({
+            **_replace(A03, "log-ex1-cancer", "cancer_model.fit(X_train, y_train,", "cancer_model.fit(X_train, 1 - y_train,"),
+            **_replace(A03, "log-ex3-two-features", "fit(X2_train, y_train,", "fit(X2_train, 1 - y_train,"),
+            **_replace(A03, "log-ex4-sparse", "fit(Xi_train, yi_train,", "fit(Xi_train, (yi_train + 1) % 3,"),
+            "log-ex5-onehot": FORGER,
+        }, {"test-cancer-model", "test-two-feature-model", "test-softmax-sparse", "test-softmax-onehot"}),
     },
     A04: {
         # An untrained model behind a hand-typed history, one-hot labels with 11 classes, and test
@@ -241,3 +289,11 @@ def test_each_wrong_submission_loses_exactly_its_tests(graded):
         failed_somewhere |= failing
     autograded = {t.grade_id for t in results["reference"].tests if not t.written}  # written ones: a person's
     assert failed_somewhere == autograded, "every autograded test is failed by some wrong submission"
+
+
+def test_a_model_graph_with_file_operations_is_refused_by_name(graded):
+    assignment, results = graded
+    if assignment != A03:
+        pytest.skip("the forging model is 03's")
+    [onehot] = [t for t in results["forges-answers"].tests if t.grade_id == "test-softmax-onehot"]
+    assert "WriteFile" in onehot.error, onehot.error

@@ -31,13 +31,15 @@ class InProcessEvaluator:
     """models.Evaluator's contract, answered by model_evaluator's functions in this process."""
 
     def __init__(self, work: Path):
-        self.exchange = work / "exchange"
+        self.exchange, self.requests = work / "exchange", work / "requests"
         self.exchange.mkdir(parents=True)
+        self.requests.mkdir(parents=True)
 
     def evaluate(self, requests, timeout):
-        answers = models.write_requests(self.exchange, requests)
-        for entry in json.loads((self.exchange / "requests.json").read_text()):
+        answers = {}
+        for request, entry in zip(requests, models.write_requests(self.requests, requests)):
             model_evaluator.evaluate(self.exchange, entry)
+            answers[request.id] = self.exchange / "out" / entry["id"]
         return answers
 
     def close(self):
