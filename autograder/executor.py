@@ -10,7 +10,11 @@ environment and the verified data: no shared filesystem, no gradebook. With no s
 (``COURSE_SCHEDULER``) it starts a local cluster, one single-threaded worker process per job slot,
 forked from a server that has the grading code imported already. A worker whose course version differs
 refuses the job; a job whose worker dies is retried on another up to ``RETRIES`` times, then recorded
-as an error; a notebook's own time limit is enforced by ``run_job``.
+as an error; a notebook's own time limit is enforced by ``run_job``. The cluster is handed only as
+many jobs as it has threads to start them (the rest wait here): Dask charges a worker's death to every
+task assigned to it, so a classmate queued behind a notebook that kills its worker would otherwise
+use up its retries without ever running. A worker killed mid-job cannot clean up; the next job on
+that machine removes the folders of jobs whose process is gone.
 """
 
 from __future__ import annotations
@@ -19,16 +23,19 @@ import importlib.util
 import io
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import uuid
 import zipfile
+from collections import deque
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Protocol
 
 import dask
 import distributed
 import distributed.utils
+import psutil
 from distributed import Client, KilledWorker, LocalCluster, as_completed
 
 from . import config
@@ -45,6 +52,8 @@ QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                  "distributed.admin.tick.interval": "500ms"}
 # A result folder holds an executed notebook, evidence and model predictions: megabytes, not more.
 MAX_RESULT_BYTES = 512 * 1024 * 1024
+# A job's folder on a worker: the prefix, then the worker's process id (so an orphan can be told).
+JOB_FOLDER_PREFIX = "course-job-"
 
 
 class ClusterUnavailable(RuntimeError):
@@ -59,10 +68,22 @@ class Executor(Protocol):
 def grade_on_worker(job_json: str, version: str) -> bytes:
     """A Dask task: grade one job on this worker and return its result folder, zipped."""
     require_same(version)
-    with tempfile.TemporaryDirectory(prefix="job-") as scratch:
+    remove_orphaned_job_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{JOB_FOLDER_PREFIX}{os.getpid()}-") as scratch:
         result = Path(scratch) / "result"
-        run_job(Job.from_json(job_json), result)
+        run_job(Job.from_json(job_json), result, workdir=Path(scratch))
         return pack(result)
+
+
+def remove_orphaned_job_folders(folder: Path | None = None) -> list[Path]:
+    """Remove the job folders in *folder* (the temporary folder) whose worker process is gone."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{JOB_FOLDER_PREFIX}*"):
+        pid = path.name[len(JOB_FOLDER_PREFIX):].split("-")[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def pack(folder: Path) -> bytes:
@@ -93,7 +114,9 @@ def _local_cluster(jobs: int) -> LocalCluster:
     # Workers forked from a server that imported the grading code once, not spawned (each spawned worker
     # would import nbgrader, NumPy and nbclient again: seconds of CPU per worker, on the same two cores).
     dask.config.set({"distributed.worker.multiprocessing-method": "forkserver",
-                     "distributed.scheduler.allowed-failures": RETRIES})
+                     "distributed.scheduler.allowed-failures": RETRIES,
+                     # A worker takes a task only when a thread is free for it (see DaskExecutor.run).
+                     "distributed.scheduler.worker-saturation": 1.0})
     # Monitoring costs CPU that the notebooks need on a small machine: Dask's profiler samples every
     # worker's stack 100 times a second, and the system monitors poll several times a second.
     dask.config.set(QUIET_WORKERS)
@@ -148,17 +171,23 @@ class DaskExecutor:
         return where
 
     def run(self, work: Iterable[tuple[Job, Path]]) -> Iterator[tuple[Job, JobResult]]:
-        """Submit each job as *work* produces it (held back only while the cluster is still starting, so
-        that starting it and preparing the first jobs overlap), then yield results as they finish."""
+        """Take each job as *work* produces it, hand the cluster as many as it has threads (from the
+        moment it is up, so that starting it and preparing the first jobs overlap) and the next as
+        each one finishes; yield results as they finish."""
         version = course_version()
-        futures, waiting = {}, []
+        futures, waiting = {}, deque()
+        finished = None
 
         def submit(client: Client) -> None:
-            for job, result in waiting:
+            nonlocal finished
+            if finished is None:
+                finished = as_completed(loop=client.loop)
+            while waiting and len(futures) < self._capacity(client):
+                job, result = waiting.popleft()
                 future = client.submit(grade_on_worker, job.to_json(), version, pure=False,
                                        key=f"grade-{job.assignment}-{job.student}-{uuid.uuid4().hex[:8]}")
                 futures[future] = (job, result)
-            waiting.clear()
+                finished.add(future)
 
         try:
             for item in work:
@@ -167,12 +196,22 @@ class DaskExecutor:
                     submit(self.ready())
             client = self.ready()
             submit(client)
-            for future in as_completed(futures, loop=client.loop):
-                job, result = futures[future]
+            for future in finished or ():
+                job, result = futures.pop(future)
+                submit(client)  # a thread is free: the next job may start
                 yield job, self._collect(future, result)
         finally:  # interrupted: nothing of this batch keeps running on the cluster
             if self.client is not None:
                 self.client.cancel([f for f in futures if not f.done()])
+            if self.cluster is not None:  # the local workers' machine is this one
+                remove_orphaned_job_folders()
+
+    @staticmethod
+    def _capacity(client: Client) -> int:
+        """Jobs the cluster can run at once: its worker threads (at least one, so a cluster whose
+        workers are all restarting still gets a job to wait for)."""
+        workers = client.scheduler_info(n_workers=-1).get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
     @staticmethod
     def _collect(future, result: Path) -> JobResult:

@@ -115,13 +115,14 @@ def _matplotlib_config(folder: Path) -> Path:
     return folder
 
 
-def run_job(job: Job, result: Path) -> JobResult:
-    """Carry out *job*, writing everything it produced into the folder *result*."""
+def run_job(job: Job, result: Path, workdir: Path | None = None) -> JobResult:
+    """Carry out *job*, writing everything it produced into the folder *result*; its sandboxes'
+    folders are made in *workdir* (default: the temporary folder) and removed at the end."""
     start = time.monotonic()
     outcome = JobResult(sandboxed=job.sandboxed)
     checks = registry.for_assignment(job.assignment)
     evidence.remove_tree(result)  # a result is always of one run
-    work = Path(tempfile.mkdtemp(prefix="grading-"))
+    work = Path(tempfile.mkdtemp(prefix="grading-", dir=workdir))
     evaluator = None
     try:
         scratch, challenge = work / "scratch", work / "challenge"

@@ -8,7 +8,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -61,8 +64,10 @@ class Cluster:
         self.folder = folder
         self.file = folder / "scheduler.json"
         self.processes: dict[str, subprocess.Popen] = {}
+        # As the README tells instructors to start theirs: two retries after a worker's death.
         self.processes["scheduler"] = self._start([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                                   "--no-dashboard", "--scheduler-file", str(self.file)], "scheduler")
+                                                   "--no-dashboard", "--scheduler-file", str(self.file)], "scheduler",
+                                                  env={**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2"})
         for _ in range(300):
             if self.file.exists():
                 break
@@ -149,6 +154,57 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, tmp_path):
     assert all(r.error is None for r in results.values())
     assert sorted(line.split(": ")[0].split()[-1] for line in lines) == sorted(CLASS), "each student recorded once"
     assert len(course.results(A01)) == len(CLASS)
+
+
+# Writes a marker into its own scratch folder, then waits: the test kills its worker each time it
+# sees the marker, as an out-of-memory kill would.
+KILLS_ITS_WORKER = {**REFERENCE, "ex1-threshold-unit": REFERENCE["ex1-threshold-unit"]
+                    + "\n\nimport pathlib, time\npathlib.Path('KILL-ME').touch()\ntime.sleep(120)\n"}
+
+
+def test_a_worker_killed_again_and_again_costs_only_its_own_job(cluster, tmp_path):
+    """One worker (restarted by its nanny each time), a notebook that gets it killed three times,
+    and a classmate behind it: it was once charged for each death ('the worker grading it died 3
+    times', 0/21) while it waited in that worker's queue (checked against the code before the
+    fix). Now it waits here, is graded exactly, and the killed job's folders are gone."""
+    worker_tmp = Path(tempfile.mkdtemp(prefix="w-", dir="/tmp"))  # short: kernels' socket paths live in it
+    cluster.add_worker("w1", env={**os.environ, "TMPDIR": str(worker_tmp)})
+    cluster.wait_for(1)
+    # One classmate: behind the killer on the only worker, it is charged for every death (with more
+    # classmates, the charges happen to spread out and none reaches three).
+    classmates = {"ada": REFERENCE}
+    course = _course(tmp_path / "remote", {"aaa-killer": KILLS_ITS_WORKER, **classmates})
+    nanny = psutil.Process(cluster.processes["w1"].pid)
+    kills, stop = [], threading.Event()
+
+    def killer():
+        deadline, handled = time.monotonic() + 600, set()
+        while not stop.is_set() and time.monotonic() < deadline:
+            for marker in set(worker_tmp.rglob("KILL-ME")) - handled:  # a new run of the killer's job
+                handled.add(marker)
+                for child in nanny.children(recursive=True):  # the worker and its sandboxes; the nanny restarts it
+                    try:
+                        child.kill()
+                    except psutil.NoSuchProcess:
+                        pass
+                kills.append(marker)
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=killer, daemon=True)
+    watcher.start()
+    try:
+        with DaskExecutor(scheduler=str(cluster.file)) as executor:
+            results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, executor=executor)}
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+        leftover = sorted(p.name for p in worker_tmp.iterdir())
+        shutil.rmtree(worker_tmp, ignore_errors=True)
+    assert len(kills) >= 3, (kills, {s: (r.score, r.error) for s, r in results.items()})
+    assert "died 3 times" in results["aaa-killer"].error and results["aaa-killer"].score == 0
+    assert {s: results[s].score for s in classmates} == {s: SCORES[s] for s in classmates}
+    assert all(results[s].error is None for s in classmates)
+    assert not [name for name in leftover if name.startswith("course-job-")], "the dead jobs' folders were removed"
 
 
 def test_a_worker_of_another_course_version_is_refused(cluster, tmp_path):

@@ -16,7 +16,14 @@ own results). The attacks come in the classes of docs/security.md:
   module namespaces, setattr spelled indirectly, an import hook and ctypes;
 * forged evidence: wrong types, a pickle, a huge file, a symbolic link, evidence for a test whose
   cell failed;
-* the kernel's environment holding a secret of the instructor's.
+* the kernel's environment holding a secret of the instructor's;
+* answers shaped for a judge that checks less than the exercise says (a perceptron rule that
+  only gets the end state right, an empty array where two numbers belong; infinite weights fail a
+  visible test first, so tests/checks/test_evidence_variants.py tries them on the judges);
+* a hostile LMS download: folders named like classmates', a zero date, a zip bomb, path names.
+
+(A model graph that forges other models' answers is 03's: tests/test_assignments.py; a notebook
+that gets its worker killed, tests/test_distributed.py.)
 """
 
 import hashlib
@@ -242,6 +249,29 @@ def plan(course_root, home, port) -> dict:
             (Path(os.environ["COURSE_EVIDENCE_DIR"]) / "test-or-gate.json").write_text(
                 json.dumps({"weights": [1.0, 1.0], "bias": -0.5}))
             """, 16),
+        # -- answers shaped for a lax judge (each once passed) -----------------------------------------
+        # Examples visited in reverse and the mistakes left after each epoch counted: right end state,
+        # wrong rule; loses the rule's 3 points.
+        "perceptron-end-state": (REFERENCE, "ex3-perceptron-rule", """
+            def train_perceptron(X, y, learning_rate=1.0, max_epochs=50):
+                X, y = np.asarray(X, dtype=float)[::-1], np.asarray(y)[::-1]
+                w, b, errors = np.zeros(X.shape[1]), 0.0, []
+                for _ in range(max_epochs):
+                    for x_i, y_i in zip(X, y):
+                        update = learning_rate * (y_i - int(x_i @ w + b >= 0))
+                        w, b = w + update * x_i, b + update
+                    errors.append(int(np.sum((X @ w + b >= 0).astype(int) != y)))
+                    if errors[-1] == 0:
+                        break
+                return w, b, errors
+            """, 14),
+        # sigmoid overflows at -800; an empty (0, 2) array once passed the extreme-input check.
+        "empty-extreme": (REFERENCE, "ex6-activations", """
+            _sigmoid = sigmoid
+            def sigmoid(z):
+                z = np.asarray(z, dtype=float)
+                return np.zeros((0, 2)) if np.abs(z).max(initial=0) > 700 else _sigmoid(z)
+            """, 15),
         # -- the environment -------------------------------------------------------------------------
         "environment": (WRONG_NOT, "ex1-threshold-unit", """
             import os
@@ -382,3 +412,38 @@ def test_attacks_saw_nothing_they_looked_for(batch):
             assert found not in printed, f"{name}: {found.strip()}"
     assert "COURSE_EVIDENCE_DIR" in _printed(course, "environment"), "the attack did print the kernel's environment"
     assert "cannot read" in _printed(course, "read-solutions") and "cannot write" in _printed(course, "write-repository")
+
+
+def test_a_hostile_lms_download_changes_no_classmate(tmp_path, monkeypatch):
+    """One student's folder holding folders named like classmates' (Moodle) and Canvas names, a
+    member with a zero date, a zip bomb and path-like names: each classmate's filed notebook is
+    byte for byte what it was, nothing lands outside submitted/ and collect/, and the run ends."""
+    import zipfile
+
+    from autograder.collect import collect_zip
+
+    monkeypatch.setenv("COURSE_NOTEBOOK_LIMIT_MB", "1")
+    course = Course(tmp_path / "course")
+    honest = nbformat.writes(compose_submission(A01, REFERENCE)).encode()
+    first = tmp_path / "first.zip"
+    with zipfile.ZipFile(first, "w") as zf:
+        for folder in ("Jane Roe_1001_assignsubmission_file_", "Max Muster_1002_assignsubmission_file_"):
+            zf.writestr(f"{folder}/{NAME}", honest)
+    collect_zip(first, course, A01, NAME)
+    before = _digest(course.root / "submitted")
+    evil = tmp_path / "evil.zip"
+    mine = "Eve Evil_1003_assignsubmission_file_"
+    with zipfile.ZipFile(evil, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{mine}/Jane Roe_1001_assignsubmission_file_/{NAME}", b"{}")
+        zf.writestr(f"{mine}/x/Max Muster_1002_assignsubmission_file_/{NAME}", b"{}")
+        zf.writestr(f"{mine}/smithj_1_2_{NAME}", b"{}")
+        zf.writestr(zipfile.ZipInfo(f"{mine}/late.ipynb", date_time=(1980, 0, 0, 0, 0, 0)), b"{}")
+        zf.writestr(f"{mine}/bomb.ipynb", b" " * (64 << 20))
+        zf.writestr(f"../../{NAME}", b"{}")
+        zf.writestr(f".._1_2_{NAME}", b"{}")
+    report = collect_zip(evil, course, A01, NAME)
+    after = _digest(course.root / "submitted")
+    assert {k: v for k, v in after.items() if not k.startswith("moodle-1003")} == before
+    assert set(report.collected) == {"moodle-1003"}
+    assert sorted(p.name for p in course.root.iterdir()) == ["collect", "submitted"]
+    assert not (tmp_path / NAME).exists()
