@@ -144,8 +144,15 @@ def _cmd_autograde(args) -> int:
     from .progress import GradingProgress
     from .results import grade_table
 
+    from .preflight import require_ready
+
     course = Course()
     progress = GradingProgress()
+    try:  # before a cluster starts, an assignment is generated or the gradebook is written
+        require_ready([assignment for assignment in _assignments(args) if course.students(assignment)])
+    except NOT_READY as exc:
+        print(f"error: nothing was graded: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
     with DaskExecutor(args.jobs) as executor:
         try:
             for assignment in _assignments(args):

@@ -8,8 +8,10 @@ address printed can be opened at once (from another machine: an SSH tunnel to th
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -33,13 +35,28 @@ class Formgrader:
     token: str
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
+        """JupyterLab and everything it started (its own session): asked to stop, then killed."""
+        for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
             try:
-                self.process.wait(timeout=20)
+                os.killpg(self.process.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+            try:
+                self.process.wait(timeout=grace)
+                os.killpg(self.process.pid, 0)  # the server is gone: anything left of its session?
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                continue
+            except ProcessLookupError:
+                break
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it runs: its own session, and SIGTERM when we die, however we die."""
+    os.setsid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
 
 
 def command(course: Path, port: int, token: str) -> list[str]:
@@ -64,7 +81,7 @@ def start(course: Path | None = None, port: int = 8888, token: str | None = None
     log = Path(log or course / "formgrader.log")
     with log.open("wb") as stream:
         process = subprocess.Popen(command(course, port, token), cwd=config.REPO_ROOT, env=env,
-                                   stdout=stream, stderr=subprocess.STDOUT)
+                                   stdout=stream, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     base = f"http://127.0.0.1:{port}"
     server = Formgrader(process, f"{base}/formgrader?token={token}", base, token)
     deadline = time.monotonic() + wait
@@ -84,14 +101,28 @@ def start(course: Path | None = None, port: int = 8888, token: str | None = None
     raise FormgraderError(f"the formgrader did not answer on {base} within {wait:.0f} s")
 
 
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stopped(signum)
+
+
 def serve(course: Path | None = None, port: int = 8888) -> int:
-    """``make formgrader``: start, print the address, run until Ctrl-C."""
-    server = start(course, port)
-    print(f"formgrader: {server.url}\n(the server's log: {Path(course or config.course_dir()) / 'formgrader.log'}; "
-          "Ctrl-C stops it)", flush=True)
+    """``make formgrader``: start, print the address, run until Ctrl-C, SIGTERM or SIGHUP (a closed
+    terminal, a process manager), and take the server down with it in every case."""
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    server = None
     try:
+        server = start(course, port)
+        print(f"formgrader: {server.url}\n(the server's log: {Path(course or config.course_dir()) / 'formgrader.log'}; "
+              "Ctrl-C stops it)", flush=True)
         return server.process.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stopped):
         return 0
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,8 +1,9 @@
 """What a grade depends on, as one fingerprint: the course version.
 
-Two machines grade a notebook the same way only if they hold the same release notebooks, the same
-grading code (``autograder`` and ``course_kernel``), the same pinned packages and the same data
-manifest (whose checksums every data file is verified against). A worker whose fingerprint differs
+Two machines grade a notebook the same way only if they hold the same source and release notebooks
+(the source holds the hidden tests and the points), the same grading code (``autograder`` and
+``course_kernel``), the same pinned packages and the same data manifest (whose checksums every data
+file is verified against). A worker whose fingerprint differs
 from the coordinator's refuses the job instead of grading it differently; a result is reused only
 for the same submission under the same fingerprint.
 """
@@ -29,8 +30,8 @@ class CourseVersionMismatch(RuntimeError):
 def _files() -> list[tuple[str, Path]]:
     code = [(f"{root.name}/{path.relative_to(root)}", path) for root in (AUTOGRADER, COURSE_KERNEL)
             for path in root.rglob("*.py")]
-    release = [(f"notebooks/{path.relative_to(config.NOTEBOOKS_DIR)}", path) for path in config.NOTEBOOKS_DIR.rglob("*.ipynb")
-               if ".ipynb_checkpoints" not in path.parts]
+    release = [(f"{root.name}/{path.relative_to(root)}", path) for root in (config.SOLUTIONS_DIR, config.NOTEBOOKS_DIR)
+               for path in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts]
     pinned = [("requirements.txt", config.REPO_ROOT / "requirements.txt"), ("data/manifest.json", config.DATA_MANIFEST)]
     return sorted(code + release + pinned)
 

@@ -1,3 +1,7 @@
+import os
+import uuid
+
+import psutil
 import pytest
 
 from autograder import config
@@ -30,3 +34,46 @@ def data_root():
     if not (root / "mnist").is_dir():
         pytest.fail(f"no data in {root}: run `make data MIRROR=<folder>` (part of `make install`)")
     return root
+
+
+# Every process this run starts carries this mark in its environment (sandboxes clear theirs, but
+# bubblewrap, which they die with, keeps it). Whatever still carries it when the run ends outlived
+# its test: the run fails and names it.
+RUN_MARK = "COURSE_TEST_RUN"
+os.environ[RUN_MARK] = f"{os.getpid()}-{uuid.uuid4().hex}"
+# Python's own helpers of this process end with it: not survivors.
+OWN_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker", "from multiprocessing")
+
+
+def _survivors() -> list[psutil.Process]:
+    mine, found = os.environ[RUN_MARK], []
+    for process in psutil.process_iter(["pid", "ppid", "cmdline"]):
+        if process.pid == os.getpid():
+            continue
+        try:
+            if process.environ().get(RUN_MARK) != mine:
+                continue
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        command = " ".join(process.info["cmdline"] or [])
+        if process.info["ppid"] == os.getpid() and any(helper in command for helper in OWN_HELPERS):
+            continue
+        found.append(process)
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    left = _survivors()
+    if left:
+        _, left = psutil.wait_procs(left, timeout=5)  # a server that is still shutting down
+    if not left:
+        return
+    names = []
+    for process in left:
+        try:
+            names.append(f"{process.pid}: {' '.join(process.cmdline())[:200]}")
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    print("\nprocesses outlived the test run (killed now):\n  " + "\n  ".join(names))
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

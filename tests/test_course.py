@@ -14,6 +14,7 @@ import pytest
 from autograder.course import Course
 from autograder.results import grade_table
 from autograder.notebooks import compose_submission, nbgrader_meta, released_notebook, solution_answers
+from autograder.samples import EXPECTED, sample_submissions
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -178,6 +179,11 @@ def graded(tmp_path_factory):
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / NAME)
+    for student, text in sample_submissions(A01).items():  # the demo's partly right sample
+        if student == "partial":
+            folder = course.submission_dir("demo-partial", A01)
+            folder.mkdir(parents=True)
+            (folder / NAME).write_text(text)
     unusable = {"corrupt": "{\"cells\": [ this is not json", "empty": ""}
     for student, text in unusable.items():
         folder = course.submission_dir(student, A01)
@@ -235,6 +241,14 @@ def test_wrong_answer_loses_exactly_its_tests_points(graded, student):
     assert all(got[g] == 0 for g in failing)
     assert results[student].score == 17 - sum(full[g] for g in failing)
     assert all(t.error for t in results[student].tests if t.grade_id in failing), "a failed test says why"
+
+
+def test_the_demo_samples_come_to_what_make_demo_expects(graded):
+    """What `make demo` checks for 01 (the fresh-clone test runs the demo of 01 too)."""
+    _, results, _ = graded
+    for student, result in (("reference", results["reference"]), ("blank", results["blank"]),
+                            ("partial", results["demo-partial"])):
+        assert EXPECTED[student](result) is None, grade_table([result])
 
 
 def test_edited_test_cell_is_graded_with_the_original(graded):

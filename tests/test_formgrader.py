@@ -9,6 +9,7 @@ that a student's HTML cannot run script in the grader's page.
 
 import csv
 import os
+import signal
 import re
 import shutil
 import socket
@@ -272,8 +273,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_make_formgrader_prints_an_address_that_opens_the_formgrader(graded):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "Ctrl-C"])
+def test_make_formgrader_prints_an_address_that_opens_the_formgrader(graded, stop):
+    """...and takes its JupyterLab down with it however it is stopped (SIGTERM once left the server
+    running, orphaned, still serving the course with its token)."""
     import urllib.request
+
+    import psutil
 
     course, _ = graded
     process = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--port", str(_free_port())],
@@ -284,9 +290,16 @@ def test_make_formgrader_prints_an_address_that_opens_the_formgrader(graded):
         assert line.startswith("formgrader: http://127.0.0.1:"), line
         with urllib.request.urlopen(line.split()[1], timeout=30) as reply:
             assert reply.status == 200 and b"formgrade" in reply.read().lower()
+        token = line.split("token=")[1].split()[0]
+        server = [p for p in psutil.process_iter(["cmdline"]) if token in " ".join(p.info["cmdline"] or [])]
+        assert server, "JupyterLab runs with the printed token"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.send_signal(stop)
+        process.wait(timeout=60)
+    gone, alive = psutil.wait_procs(server, timeout=30)
+    assert not alive, f"JupyterLab outlived make formgrader stopped by {stop.name}"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(line.split()[1], timeout=5)
 
 
 def test_make_formgrader_before_any_grading_says_what_to_do(tmp_path):

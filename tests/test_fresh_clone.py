@@ -2,6 +2,11 @@
 the data, releases, grades the sample class and checks its own outcome; with a data file then damaged,
 grading stops before anyone is graded and says how to fix it.
 
+The chain (clone, venv, data, sandbox, grading, the demo's own check) is proven on one assignment, 01:
+what the demo checks for every assignment (references full, blanks 0, partial samples at their pinned
+scores, a truncated download reported) is checked on the class batches the suite grades anyway
+(test_assignments.py, test_course.py), so it is not graded a second time here.
+
 This clones the committed HEAD and builds a second environment (from pip's cache when the suite's own
 `make test` has just filled it), so it is the slowest test of the suite; the mirror it fetches from is the
 suite's verified data folder, whatever the machine calls its own mirror.
@@ -16,6 +21,8 @@ import pytest
 from autograder import config
 
 pytestmark = pytest.mark.slow
+
+DEMO = "01-perceptrons"
 
 
 def _clean_environment() -> dict:
@@ -32,7 +39,7 @@ def demo_in_a_fresh_clone(tmp_path_factory, data_root):
     clone = tmp_path_factory.mktemp("fresh") / "course-repo"
     subprocess.run(["git", "clone", "-q", str(config.REPO_ROOT), str(clone)], check=True)
     env = _clean_environment()
-    done = subprocess.run(["make", "demo", f"MIRROR={data_root}", f"PYTHON={env['PYTHON']}"],
+    done = subprocess.run(["make", "demo", f"ASSIGNMENT={DEMO}", f"MIRROR={data_root}", f"PYTHON={env['PYTHON']}"],
                           cwd=clone, env=env, capture_output=True, text=True, timeout=3600)
     return clone, env, done
 
@@ -41,8 +48,7 @@ def test_make_demo_alone_gives_every_reference_full_marks(demo_in_a_fresh_clone)
     clone, _, done = demo_in_a_fresh_clone
     assert done.returncode == 0, f"make demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert "demo ok: every reference earned every autograded point" in done.stdout
-    for assignment in config.assignments():
-        assert f"== {assignment}: grading" in done.stdout, f"the demo graded {assignment}"
+    assert f"== {DEMO}: grading" in done.stdout, f"the demo graded {DEMO}"
     assert (clone / ".venv" / "bin" / "python").exists() and (clone / "data" / "files" / "mnist").is_dir()
 
 

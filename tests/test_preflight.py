@@ -59,6 +59,9 @@ def test_make_autograde_grades_no_one_without_the_data(tmp_path, broken_data):
                           env=_environment(COURSE_DIR=str(course.root), COURSE_DATA_DIR=str(broken_data)))
     assert done.returncode == 3 and "nothing was graded" in done.stderr and "make data" in done.stderr, done.stderr
     assert "t10k" in done.stderr
+    # Refused before anything started: no cluster, no generated release, no gradebook written.
+    assert "Dask" not in done.stdout and not (course.root / "release").exists()
+    assert not (course.root / "gradebook.db").exists()
     assert course.results(A04)[0].error == "not graded yet: run make autograde"
     assert not (course.root / "autograded").exists() and not course.layout.jobs().exists()
 
