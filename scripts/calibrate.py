@@ -22,6 +22,11 @@ import numpy as np  # noqa: E402
 from autograder.notebooks import nbgrader_meta, read_notebook, solution_answers, source_notebook  # noqa: E402
 
 
+def predict(model, X) -> np.ndarray:
+    """A Keras model of the notebook's own namespace, on inputs X (in this process, not the model sandbox)."""
+    return np.asarray(model.predict(X, batch_size=1024, verbose=0))
+
+
 def run_notebook(assignment: str, seed: int) -> dict:
     """Execute the reference notebook's code cells in one namespace; return the namespace."""
     answers = solution_answers(assignment)
@@ -62,14 +67,13 @@ def a01(seeds: int) -> None:
 def a02(ns: dict) -> dict:
     from sklearn.linear_model import LinearRegression
 
-    from autograder.checks import keras_models as km
     from autograder.checks import linear_regression as check
 
     X, y = check.line_data()
     intercept, slope = check.closed_form(X, y)
-    w, b = km.single_dense(ns["line_model"], 1).get_weights()
+    w, b = next(layer for layer in ns["line_model"].layers if type(layer).__name__ == "Dense").get_weights()
     X_train, X_test, y_train, y_test = check.diabetes_split()
-    mse = np.mean((km.predict(ns["diabetes_model"], X_test)[:, 0] - y_test) ** 2)
+    mse = np.mean((predict(ns["diabetes_model"], X_test)[:, 0] - y_test) ** 2)
     reference = np.mean((LinearRegression().fit(X_train, y_train).predict(X_test) - y_test) ** 2)
     return {
         f"|slope error| (<= {check.WEIGHT_TOLERANCE})": abs(float(w.ravel()[0]) - slope),
@@ -84,23 +88,21 @@ def a02_learning_rates() -> None:
 
     X, y = check.line_data()
     optimum = check.least_squares_mse(X, y)
-    for rate in (0.005, 0.02, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6):
-        ratios = [check.train_full_batch(rate, seed)[-1] / optimum for seed in range(3)]
-        print(f"  full-batch lr {rate}: final loss / optimum over seeds 0-2: {[f'{r:.3g}' for r in ratios]}")
+    for rate in (0.005, 0.02, 0.1, 0.2, 0.3, 0.45, 0.5, 0.6):  # the judge's own full-batch run: no seed in it
+        print(f"  full-batch lr {rate}: final loss / optimum {check.full_batch_losses(rate)[-1] / optimum:.3g}")
 
 
 def a03(ns: dict) -> dict:
-    from autograder.checks import keras_models as km
     from autograder.checks import logistic_regression as check
 
     _, X_test, _, y_test = check.cancer_split()
     _, Xi_test, _, yi_test = check.iris_split()
-    accuracy = lambda model, X, y: float(np.mean((km.predict(model, X)[:, 0] >= 0.5) == y))  # noqa: E731
+    accuracy = lambda model, X, y: float(np.mean((predict(model, X)[:, 0] >= 0.5) == y))  # noqa: E731
     return {
         f"cancer accuracy (>= {check.CANCER_MIN_ACCURACY})": accuracy(ns["cancer_model"], X_test, y_test),
         f"two-feature accuracy (>= {check.TWO_FEATURE_MIN_ACCURACY})": accuracy(ns["two_feature_model"], X_test[:, [0, 1]], y_test),
-        f"iris sparse accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(km.predict(ns["softmax_sparse"], Xi_test).argmax(1) == yi_test)),
-        f"iris one-hot accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(km.predict(ns["softmax_onehot"], Xi_test).argmax(1) == yi_test)),
+        f"iris sparse accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(predict(ns["softmax_sparse"], Xi_test).argmax(1) == yi_test)),
+        f"iris one-hot accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(predict(ns["softmax_onehot"], Xi_test).argmax(1) == yi_test)),
     }
 
 
@@ -160,7 +162,6 @@ def a06(ns: dict) -> dict:
     from sklearn.base import clone
 
     from autograder.checks import regression_mlps as check
-    from autograder.checks.keras_models import predict
 
     (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = check.california_split()
     # The baseline's only randomness is MLPRegressor's random_state: vary it with the seed.
