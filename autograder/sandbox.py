@@ -141,7 +141,11 @@ def command(spec: Spec, argv: list[str]) -> list[str]:
     for host, inside in spec.writable:
         arguments += ["--bind", str(host), inside]
     # Bound at its own path, so paths mean the same inside and out (and with COURSE_SANDBOX=off).
-    arguments += ["--bind", str(spec.scratch), str(spec.scratch), "--chdir", str(spec.scratch), "--", *argv]
+    arguments += ["--bind", str(spec.scratch), str(spec.scratch)]
+    # Then the root, /etc in it, and /dev read-only: bubblewrap's own tmpfs mounts are unsized, so
+    # whatever is written there is the host's memory, outside every limit. Writable: the binds,
+    # the sized /tmp (HOME is in it) and /dev/shm.
+    arguments += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", str(spec.scratch), "--", *argv]
     return arguments
 
 
