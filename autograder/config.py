@@ -13,6 +13,8 @@ COURSE_MEMORY_LIMIT_MB  address space of every process of a grading sandbox, in 
 COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0: no limit)
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
 COURSE_NOTEBOOK_LIMIT_MB the largest notebook collected or graded, in MB
+COURSE_CELL_LIMIT_KB    the largest cell (its text) a graded notebook may hold, in KB
+COURSE_OUTPUT_LIMIT_KB  output one cell keeps while graded, in KB (the rest is cut, with a note)
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
 COURSE_JOBS         submissions graded at once (default: one more than the cores, within free memory)
 COURSE_SCHEDULER    a Dask scheduler (tcp://host:8786, or a scheduler file) to grade on; default: a local cluster
@@ -57,6 +59,12 @@ DEFAULT_FILE_LIMIT_MB = 512
 # A handed-in notebook with every output and figure of these assignments is a few MB; 50 MB is
 # room for many plots and still far from what a zip bomb would unpack to.
 DEFAULT_NOTEBOOK_LIMIT_MB = 50
+# The longest answer cell of the references is under 4 KB; 1 MB of code is no answer, and reading it
+# (parsing, matching to the release) must not cost every student behind it.
+DEFAULT_CELL_LIMIT_KB = 1024
+# A cell's outputs in these notebooks (a few plots, a training log) are well under 1 MB; a flood stops
+# at this many KB in the worker, before it can fill the worker's or the coordinator's memory.
+DEFAULT_OUTPUT_LIMIT_KB = 4096
 
 
 def course_dir() -> Path:
@@ -94,6 +102,14 @@ def file_limit_mb() -> int | None:
 
 def notebook_limit_mb() -> int:
     return int(os.environ.get("COURSE_NOTEBOOK_LIMIT_MB", DEFAULT_NOTEBOOK_LIMIT_MB))
+
+
+def cell_limit_kb() -> int:
+    return int(os.environ.get("COURSE_CELL_LIMIT_KB", DEFAULT_CELL_LIMIT_KB))
+
+
+def output_limit_kb() -> int:
+    return int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", DEFAULT_OUTPUT_LIMIT_KB))
 
 
 def jobs() -> int:

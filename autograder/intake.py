@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import colab, tamper
+from . import colab, config, tamper
 from .layout import CourseLayout
 from .notebooks import (SubmissionError, drop_duplicate_ids, identify_assignment, is_written_answer, nbgrader_meta,
                         read_notebook, restore_missing_cells, solution_answers, source_notebook)
@@ -38,10 +38,21 @@ def prepare(layout: CourseLayout, release: Path, student: str, assignment: str) 
     others = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in (notebook.name, TIMESTAMP))
     if others:  # every file handed in is accounted for somewhere
         notes.append(f"not graded: {', '.join(others)}")
+    limit = config.notebook_limit_mb()
+    size = notebook.stat().st_size
+    if size > limit * 1024 * 1024:  # refused before it is read: reading costs the coordinator, for everyone
+        raise SubmissionError(f"{notebook.name} is {size / 2**20:.1f} MB; the limit is {limit} MB "
+                              "(COURSE_NOTEBOOK_LIMIT_MB): clear the outputs (Edit > Clear all outputs) and hand it in again")
     try:
         nb = read_notebook(notebook)
     except SubmissionError as exc:  # name the file as the student knows it, not our folder
         raise SubmissionError(str(exc).replace(str(notebook), notebook.name)) from None
+    cell_limit = config.cell_limit_kb()
+    for number, cell in enumerate(nb.cells, start=1):
+        length = len(cell.source)
+        if length > cell_limit * 1024:
+            raise SubmissionError(f"cell {number} of {notebook.name} holds {length / 2**20:.1f} MB of text; the limit "
+                                  f"is {cell_limit} KB a cell (COURSE_CELL_LIMIT_KB)")
     try:
         belongs_to = identify_assignment(nb, notebook.name)
     except SubmissionError:

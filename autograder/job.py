@@ -176,8 +176,9 @@ def _execute(job: Job, spec: sandbox.Spec, runtime: Path, log: Path, timings: di
     """Run the notebook in a sandboxed kernel; return (executed notebook, error or None)."""
     nb = nbformat.reads(job.notebook, as_version=4)
     manager = SandboxedKernelManager(spec, runtime, log, sandboxed=job.sandboxed)
-    executor = Execute(timeout=job.cell_timeout, interrupt_on_timeout=True,
-                       extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    executor = CappedExecute(timeout=job.cell_timeout, interrupt_on_timeout=True,
+                             extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    executor.output_limit = (job.limits.output_kb or 0) * 1024
     timed_out = threading.Event()
 
     def stop() -> None:
@@ -205,8 +206,43 @@ def _execute(job: Job, spec: sandbox.Spec, runtime: Path, log: Path, timings: di
     return nb, error
 
 
+class CappedExecute(Execute):
+    """nbgrader's Execute, keeping at most ``output_limit`` bytes of each cell's outputs: what is
+    printed past that is dropped as it arrives (with one note saying so), so a flood costs neither
+    the worker's memory nor the coordinator's. Errors are always kept (the verdicts read them),
+    their text cut to a few KB."""
+
+    output_limit = 0  # bytes; 0: no limit
+    ERROR_TEXT = 4096
+
+    def output(self, outs, msg, display_id, cell_index):
+        if not self.output_limit:
+            return super().output(outs, msg, display_id, cell_index)
+        content = msg.get("content", {})
+        if msg.get("msg_type") == "error":
+            content["evalue"] = str(content.get("evalue", ""))[:self.ERROR_TEXT]
+            content["traceback"] = [str(line)[:self.ERROR_TEXT] for line in content.get("traceback", [])[-50:]]
+            return super().output(outs, msg, display_id, cell_index)
+        used = getattr(self, "_output_used", {})
+        self._output_used = used
+        size = len(json.dumps(content, default=str))
+        if used.get(cell_index, 0) + size > self.output_limit:
+            if used.get(cell_index, 0) <= self.output_limit:
+                used[cell_index] = self.output_limit + 1
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[output truncated by the grader: this cell printed more than "
+                         f"{self.output_limit // 1024} KB (COURSE_OUTPUT_LIMIT_KB)]\n"))
+            return None
+        used[cell_index] = used.get(cell_index, 0) + size
+        return super().output(outs, msg, display_id, cell_index)
+
+
 def _explain(message: str, cell_timeout: int, memory_mb: int | None = None) -> str:
     """nbclient's exception names, in words an instructor can act on."""
+    if "Timeout waiting for IOPub output" in message.splitlines()[0]:
+        return ("the grader stopped receiving the notebook's output in time (an output flood, or a kernel that "
+                "stopped answering); nothing after that point was graded: " + message.splitlines()[0][:300])
     if "before replying to kernel_info" in message or "didn't respond" in message:
         limit = f" under the {memory_mb} MB memory limit (COURSE_MEMORY_LIMIT_MB)" if memory_mb else ""
         return f"the kernel could not start{limit}: " + message.splitlines()[0][:300]

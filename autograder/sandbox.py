@@ -50,11 +50,13 @@ class Limits:
     processes: int | None = None   # processes and threads in the sandbox at once
     file_mb: int | None = None     # the largest file a process may write
     tmp_mb: int = 1024             # size of the private /tmp (and of /dev/shm)
+    output_kb: int | None = None   # output one cell keeps (the job's executor cuts the rest)
 
     @classmethod
     def from_config(cls) -> "Limits":
         return cls(seconds=config.time_limit(), memory_mb=config.memory_limit_mb(),
-                   processes=config.process_limit(), file_mb=config.file_limit_mb())
+                   processes=config.process_limit(), file_mb=config.file_limit_mb(),
+                   output_kb=config.output_limit_kb())
 
 
 @dataclass

@@ -44,6 +44,12 @@ def _duplicated_cells():
     return nb
 
 
+def _with_cell(source: str):
+    nb = compose_submission(A01, REFERENCE)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(source))
+    return nb
+
+
 # student -> (what is in the folder, expected score or None for an error, text the error must contain)
 HOSTILE = {
     "reference": (REFERENCE, FULL, None),
@@ -61,6 +67,10 @@ HOSTILE = {
     "stubborn-loop": ({**REFERENCE, EX1: "while True:\n    try:\n        while True:\n            pass\n"
                                          "    except KeyboardInterrupt:\n        pass"}, None, "would not stop"),
     "huge-output": (_with(EX1, "for _i in range(200_000):\n    print('x' * 80)"), FULL, None),
+    # 60 MB printed by one cell: cut as it arrives, at the output limit, in the worker (this batch: 1 MB).
+    "output-flood": (_with(EX1, "for _i in range(60):\n    print('x' * 1_000_000)"), FULL, None),
+    # A 5 MB cell: refused at intake, before anything parses it (once 40 s and 1.9 GB of the coordinator's).
+    "huge-cell": (_with_cell("# " + "x" * (5 << 20)), None, "the limit is 1024 KB a cell"),
     "duplicated-cells": (_duplicated_cells(), FULL, None),
     # Reaches for the grader's checks to switch one off: they are not in the sandbox, and the
     # verdict is made outside it anyway. It earns what its (worse) iris answer earns.
@@ -97,7 +107,8 @@ def batch(tmp_path_factory):
     # A second notebook beside the graded one is not graded, but named in the result.
     (course.submission_dir("two-notebooks", A01) / "scratch.ipynb").write_text("{}")
     lines = []
-    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072, processes=512))
+    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072, processes=512,
+                                                                                  output_kb=1024))
     return course, {r.student: r for r in results}, lines
 
 
@@ -138,6 +149,13 @@ def test_files_not_graded_are_named(batch):
 def test_no_kernel_outlives_the_batch(batch):
     leftovers = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
     assert not leftovers, leftovers
+
+
+def test_an_output_flood_is_cut_where_it_is_collected(batch):
+    course, results, _ = batch
+    graded = (course.root / "autograded" / "output-flood" / A01 / NAME).read_text()
+    assert "output truncated by the grader: this cell printed more than 1024 KB" in graded
+    assert len(graded) < 4_000_000
 
 
 def test_huge_output_is_cut_in_the_graded_notebook(batch):

@@ -83,3 +83,37 @@ def test_a_colab_stripped_copy_with_every_cell_edited_keeps_the_students_answers
         if grade_id in answers and cell.cell_type == "code":
             assert cell.source == answers[grade_id] + "\n# checked", grade_id
     assert not [note for note in notes if "put back" in note], notes
+
+
+def test_a_notebook_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from autograder.notebooks import SubmissionError
+
+    monkeypatch.setenv("COURSE_NOTEBOOK_LIMIT_MB", "1")
+    nb = compose_submission("01-perceptrons", solution_answers("01-perceptrons"))
+    nb.cells[0].outputs = []
+    nb.cells.append(nbformat.v4.new_markdown_cell("x" * (2 << 20)))
+    with pytest.raises(SubmissionError, match=r"is 2\.\d MB; the limit is 1 MB \(COURSE_NOTEBOOK_LIMIT_MB\)"):
+        _intake(tmp_path, "01-perceptrons", nb)
+
+
+def test_a_huge_cell_is_named_and_the_review_scan_stays_bounded(tmp_path):
+    from autograder import tamper
+    from autograder.notebooks import SubmissionError
+
+    nb = compose_submission("01-perceptrons", solution_answers("01-perceptrons"))
+    nb.cells.insert(2, nbformat.v4.new_code_cell("# " + "x" * (2 << 20)))
+    with pytest.raises(SubmissionError, match=r"cell 3 of .* holds 2\.0 MB of text; the limit is 1024 KB"):
+        _intake(tmp_path, "01-perceptrons", nb)
+    [finding] = tamper.scan_source("x = 1\n" * 40_000, "big")
+    assert "too large to review" in finding.what
+
+
+def test_a_stripped_copy_with_a_large_scratch_cell_is_still_matched(tmp_path):
+    """800 KB of scratch once took a minute of Colab matching (difflib on the whole cell)."""
+    nb = compose_submission("01-perceptrons", solution_answers("01-perceptrons"))
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+    nb.cells.insert(5, nbformat.v4.new_code_cell("scratch = [\n" + "    1,\n" * 100_000 + "]"))
+    graded, notes = _intake(tmp_path, "01-perceptrons", nb)
+    expected = [nbgrader_meta(c).get("grade_id") for c in read_notebook(released_notebook("01-perceptrons")).cells]
+    assert [g for g in (nbgrader_meta(c).get("grade_id") for c in graded.cells) if g] == [g for g in expected if g]
