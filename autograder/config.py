@@ -13,6 +13,7 @@ COURSE_MEMORY_LIMIT_MB  address space of every process of a grading sandbox, in 
 COURSE_PROCESS_LIMIT    processes and threads in one grading sandbox at once (0: no limit)
 COURSE_FILE_LIMIT_MB    the largest file a graded notebook may write, in MB (0: no limit)
 COURSE_NOTEBOOK_LIMIT_MB the largest notebook collected or graded, in MB
+COURSE_DISK_LIMIT_MB    what one graded notebook may write on the grader's disk, in MB (0: no limit)
 COURSE_CELL_LIMIT_KB    the largest cell (its text) a graded notebook may hold, in KB
 COURSE_OUTPUT_LIMIT_KB  output one cell keeps while graded, in KB (the rest is cut, with a note)
 COURSE_SANDBOX          "on" (default): every graded notebook runs in a sandbox; "off": none, and said so
@@ -59,6 +60,8 @@ DEFAULT_FILE_LIMIT_MB = 512
 # A handed-in notebook with every output and figure of these assignments is a few MB; 50 MB is
 # room for many plots and still far from what a zip bomb would unpack to.
 DEFAULT_NOTEBOOK_LIMIT_MB = 50
+# 06 writes the most (checkpoints, saved models, TensorBoard logs, the tuner's trials): tens of MB.
+DEFAULT_DISK_LIMIT_MB = 1024
 # The longest answer cell of the references is under 4 KB; 1 MB of code is no answer, and reading it
 # (parsing, matching to the release) must not cost every student behind it.
 DEFAULT_CELL_LIMIT_KB = 1024
@@ -102,6 +105,10 @@ def file_limit_mb() -> int | None:
 
 def notebook_limit_mb() -> int:
     return int(os.environ.get("COURSE_NOTEBOOK_LIMIT_MB", DEFAULT_NOTEBOOK_LIMIT_MB))
+
+
+def disk_limit_mb() -> int | None:
+    return int(os.environ.get("COURSE_DISK_LIMIT_MB", DEFAULT_DISK_LIMIT_MB)) or None
 
 
 def cell_limit_kb() -> int:

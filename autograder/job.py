@@ -186,24 +186,66 @@ def _execute(job: Job, spec: sandbox.Spec, runtime: Path, log: Path, timings: di
         manager.kill_now()
 
     timer = threading.Timer(job.limits.seconds, stop) if job.limits.seconds else None
+    over_quota, finished = threading.Event(), threading.Event()
+    quota = (job.limits.disk_mb or 0) << 20
+    # Everything the sandbox can write on the grader's disk: scratch, the kernel's runtime folder and the
+    # matplotlib folder, all in the job's folder (its /tmp and /dev/shm are memory, in its cgroup).
+    watched = spec.scratch.parent
+
+    def watch_disk() -> None:
+        while not finished.wait(DISK_POLL_SECONDS):
+            if folder_bytes(watched) > quota:
+                over_quota.set()
+                manager.kill_now()
+                return
+
+    watchdog = threading.Thread(target=watch_disk, name="disk-quota", daemon=True) if quota else None
     mark = time.monotonic()
     error = None
     try:
         if timer:
             timer.start()
+        if watchdog:
+            watchdog.start()
         executor.preprocess(nb, {"metadata": {"path": str(spec.scratch)}}, km=manager)
     except DeadKernelError as exc:
         error = _explain(f"DeadKernelError: {exc}", job.cell_timeout, job.limits.memory_mb)
     except Exception as exc:  # noqa: BLE001 - nbclient's other failures: the student's kernel, not the batch
         error = _explain(f"{type(exc).__name__}: {exc}", job.cell_timeout, job.limits.memory_mb)
     finally:
+        finished.set()
         if timer:
             timer.cancel()
+        killed = manager.oom_killed()
+        peak = manager.process_limit.peak_mb() if manager.process_limit is not None else None
         manager.release()
+    if peak is not None:  # what the kernel's sandbox held at most, resident and tmpfs (docs/benchmarks.md)
+        timings["kernel_memory_peak_mb"] = round(peak, 1)
+    if killed:  # one of its processes (perhaps the kernel) was killed at the job's memory limit
+        error = (f"used more than {job.limits.memory_mb} MB of memory (COURSE_MEMORY_LIMIT_MB, all of the notebook's "
+                 f"processes together); {killed} of its processes killed, so it was not graded")
+    if over_quota.is_set():
+        error = (f"wrote more than {job.limits.disk_mb} MB of files (COURSE_DISK_LIMIT_MB); stopped there, "
+                 "so it was not graded")
     if timed_out.is_set():
         error = f"stopped after the {job.limits.seconds} s time limit for a notebook"
     timings["notebook"] = round(time.monotonic() - mark, 2)
     return nb, error
+
+
+DISK_POLL_SECONDS = 0.5
+
+
+def folder_bytes(folder: Path) -> int:
+    """Disk space the files under *folder* take (allocated blocks, so sparse files count as written)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
 
 
 class CappedExecute(Execute):

@@ -46,7 +46,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        self.process_limit = sandbox.ProcessLimit(self.spec.limits.processes if self.sandboxed else None)
+        self.process_limit = sandbox.ProcessLimit(self.spec.limits.processes if self.sandboxed else None,
+                                                  self.spec.limits.memory_mb if self.sandboxed else None)
         kw.update(stdout=self._log, stderr=self._log, stdin=None,
                   preexec_fn=sandbox.preexec(self.spec.limits, self.process_limit))
         if self.sandboxed:
@@ -55,6 +56,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw["env"] = {**sandbox.environment(self.spec), "HOME": str(self.spec.scratch), "TMPDIR": str(self.spec.scratch)}
             kw["cwd"] = str(self.spec.scratch)
         await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def oom_killed(self) -> int:
+        """Processes of this kernel's sandbox killed for its memory limit (read before release)."""
+        return self.process_limit.oom_killed() if self.process_limit is not None else 0
 
     def kill_now(self) -> None:
         """Kill the kernel and everything it started, from any thread (the wall-clock limit)."""

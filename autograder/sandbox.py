@@ -36,7 +36,7 @@ SANDBOX_UID = 65534            # "nobody", inside the sandbox's own user namespa
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group",
              "hosts", "fonts", "mime.types")
 SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
-CGROUP_PIDS_V1 = Path("/sys/fs/cgroup/pids")
+CGROUP_V1 = Path("/sys/fs/cgroup")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -51,12 +51,13 @@ class Limits:
     file_mb: int | None = None     # the largest file a process may write
     tmp_mb: int = 1024             # size of the private /tmp (and of /dev/shm)
     output_kb: int | None = None   # output one cell keeps (the job's executor cuts the rest)
+    disk_mb: int | None = None     # what one job may write on the grader's disk (a watchdog stops it)
 
     @classmethod
     def from_config(cls) -> "Limits":
         return cls(seconds=config.time_limit(), memory_mb=config.memory_limit_mb(),
                    processes=config.process_limit(), file_mb=config.file_limit_mb(),
-                   output_kb=config.output_limit_kb())
+                   output_kb=config.output_limit_kb(), disk_mb=config.disk_limit_mb())
 
 
 @dataclass
@@ -152,64 +153,106 @@ def command(spec: Spec, argv: list[str]) -> list[str]:
 
 
 class ProcessLimit:
-    """At most *count* processes in one sandbox, and a way to kill them all.
+    """The control groups of one sandbox: at most *count* processes, at most *memory_mb* of memory for
+    all its processes together (resident and tmpfs pages alike: its /tmp and /dev/shm are charged to
+    it), a CPU share equal to every other sandbox's, and a way to kill them all.
 
-    As root (whose processes ``RLIMIT_NPROC`` does not count) a pids cgroup of its own; as anyone
-    else ``RLIMIT_NPROC`` above the processes the user already runs.
+    As root, cgroup v1 groups of its own (pids, memory, cpu); as anyone else ``RLIMIT_NPROC`` above
+    the processes the user already runs, and memory limited per process only (``rlimits``).
     """
 
-    def __init__(self, count: int | None):
-        self.count, self.cgroup = count, None
-        if count and os.geteuid() == 0:
-            self.cgroup = _new_pids_cgroup(count)
+    def __init__(self, count: int | None, memory_mb: int | None = None):
+        self.count, self.memory_mb = count, memory_mb
+        self.groups: dict[str, Path] = {}
+        if os.geteuid() == 0:
+            try:
+                if count:
+                    self.groups["pids"] = _new_cgroup("pids", {"pids.max": str(count)})
+                if memory_mb:
+                    self.groups["memory"] = _new_cgroup("memory", {"memory.limit_in_bytes": str(memory_mb << 20)})
+                self.groups["cpu"] = _new_cgroup("cpu", {"cpu.shares": "1024"})
+            except SandboxUnavailable:
+                self.close()
+                raise
+
+    @property
+    def cgroup(self) -> Path | None:  # the pids group, which holds every process of the sandbox
+        return self.groups.get("pids")
 
     def apply(self) -> None:
         """In the child, before bubblewrap starts (inherited by everything it runs)."""
-        if self.cgroup is not None:
-            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
-        elif self.count:
+        for group in self.groups.values():
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+        if "pids" not in self.groups and self.count:
             running = _processes_of(os.getuid())
             resource.setrlimit(resource.RLIMIT_NPROC, (running + self.count, running + self.count))
 
-    def close(self) -> None:
-        """Kill whatever is left in the cgroup and remove it."""
-        if self.cgroup is None:
-            return
-        for _ in range(50):
-            try:
-                pids = [int(p) for p in (self.cgroup / "cgroup.procs").read_text().split()]
-            except OSError:
-                break
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
-            import time
-
-            time.sleep(0.05)
+    def oom_killed(self) -> int:
+        """How many of the sandbox's processes the kernel killed for its memory limit."""
+        group = self.groups.get("memory")
+        if group is None:
+            return 0
         try:
-            self.cgroup.rmdir()
-        except OSError:
-            pass
-        self.cgroup = None
+            fields = dict(line.split() for line in (group / "memory.oom_control").read_text().splitlines())
+            return int(fields.get("oom_kill", 0))
+        except (OSError, ValueError):
+            return 0
+
+    def peak_mb(self) -> float | None:
+        """The most memory the sandbox held at once (resident and tmpfs), in MB."""
+        group = self.groups.get("memory")
+        try:
+            return int((group / "memory.max_usage_in_bytes").read_text()) / 2**20 if group else None
+        except (OSError, ValueError):
+            return None
+
+    def close(self) -> None:
+        """Kill whatever is left in the groups and remove them."""
+        import time
+
+        for group in self.groups.values():
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, 9)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.05)
+        for group in self.groups.values():
+            for _ in range(20):
+                try:
+                    group.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # a process still leaving it
+                    time.sleep(0.05)
+        self.groups = {}
 
 
-def _new_pids_cgroup(count: int) -> Path:
-    parent = CGROUP_PIDS_V1 / "autograder"
+def _new_cgroup(controller: str, settings: dict[str, str]) -> Path:
+    root = CGROUP_V1 / controller
     try:
+        parent = root / "autograder"
         parent.mkdir(exist_ok=True)
         group = parent / uuid.uuid4().hex[:16]
         group.mkdir()
-        (group / "pids.max").write_text(str(count))
+        for name, value in settings.items():
+            (group / name).write_text(value)
         return group
     except OSError as exc:
+        what = {"pids": "the processes", "memory": "the memory", "cpu": "the CPU share"}[controller]
+        variable = {"pids": "COURSE_PROCESS_LIMIT", "memory": "COURSE_MEMORY_LIMIT_MB"}.get(controller)
         raise SandboxUnavailable(
-            f"cannot limit the processes of a sandbox: running as root, and no pids cgroup can be made under "
-            f"{CGROUP_PIDS_V1} ({exc}); grade as an unprivileged user (RLIMIT_NPROC then applies), or set "
-            "COURSE_PROCESS_LIMIT=0 to grade without a process limit") from exc
+            f"cannot limit {what} of a sandbox: running as root, and no {controller} cgroup can be made under "
+            f"{root} ({exc}); grade as an unprivileged user (per-process limits then apply)"
+            + (f", or set {variable}=0 to grade without that limit" if variable else "")) from exc
 
 
 def _processes_of(uid: int) -> int:
@@ -244,7 +287,7 @@ def preexec(limits: Limits, processes: ProcessLimit):
 
 def run(spec: Spec, argv: list[str], *, timeout: float | None, **popen) -> subprocess.CompletedProcess:
     """Run *argv* in a sandbox to completion (or kill it at *timeout*)."""
-    processes = ProcessLimit(spec.limits.processes)
+    processes = ProcessLimit(spec.limits.processes, spec.limits.memory_mb)
     try:
         return subprocess.run(command(spec, argv), env=minimal_host_environment(), timeout=timeout,
                               preexec_fn=preexec(spec.limits, processes), **popen)
@@ -260,6 +303,7 @@ def minimal_host_environment() -> dict[str, str]:
 def check(scratch: Path) -> None:
     """Start one trivial sandbox; SandboxUnavailable with the cause and the fix if that fails."""
     spec = Spec(scratch=scratch, limits=Limits(memory_mb=None, processes=64))
+    ProcessLimit(None, memory_mb=256).close()  # as root: the memory and CPU groups every job gets can be made
     try:
         done = run(spec, [sys.executable, "-S", "-c", "import os; open('ok', 'w').write(str(os.getuid()))"],
                    timeout=60, capture_output=True, text=True)

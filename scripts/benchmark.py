@@ -55,18 +55,20 @@ def grade_reference(assignment: str) -> dict:
                                as_version=4)
         printed = "".join(o.get("text", "") for o in graded.cells[-1].get("outputs", []))
     return {"notebook": job.timings.get("notebook", 0.0), "models": job.timings.get("models", 0.0), "grading": seconds,
-            "score": f"{result.score:g}/{result.max_score:g}",
+            "memory": job.timings.get("kernel_memory_peak_mb"), "score": f"{result.score:g}/{result.max_score:g}",
             "headline": f"{label} {printed.split()[-1]}" if "HEADLINE" in printed else "-"}
 
 
 def main(assignments: list[str]) -> None:
     print(f"machine: {os.cpu_count()} cores\n")
-    print("| assignment | notebook in its sandbox (s) | models measured (s) | grading, all told (s) | score | headline |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| assignment | notebook in its sandbox (s) | models measured (s) | grading, all told (s) | kernel's peak memory (MB) "
+          "| score | headline |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for assignment in assignments or config.assignments():
         row = grade_reference(assignment)
-        print(f"| {assignment} | {row['notebook']:.1f} | {row['models']:.1f} | {row['grading']:.1f} | {row['score']} | "
-              f"{row['headline']} |", flush=True)
+        memory = f"{row['memory']:.0f}" if row["memory"] is not None else "-"  # only as root (a memory cgroup)
+        print(f"| {assignment} | {row['notebook']:.1f} | {row['models']:.1f} | {row['grading']:.1f} | {memory} | "
+              f"{row['score']} | {row['headline']} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,18 @@ HOSTILE = {
     # Grows until the memory limit stops it with MemoryError; the answer above it still counts.
     "memory-bomb": (_with(EX1, "_hog = []\ntry:\n    while True:\n        _hog.append(bytearray(2 ** 27))\n"
                                 "finally:\n    del _hog"), FULL, None),
+    # Three processes of 1.2 GB, each below the 3 GB per-process limit, together over the job's 3 GB:
+    # killed at the job's limit, alone, and said so (once graded 17/21 while holding 3.6 GB).
+    "memory-bomb-processes": (_with(EX1, "import os, time\n_kids = []\nfor _ in range(3):\n    _pid = os.fork()\n"
+                                         "    if _pid == 0:\n        _hog = b'x' * (1200 << 20)\n        time.sleep(20)\n"
+                                         "        os._exit(0)\n    _kids.append(_pid)\n"
+                                         "for _pid in _kids:\n    os.waitpid(_pid, 0)"),
+                              None, "used more than 3072 MB of memory"),
+    # Five files of 100 MB, each below any file-size limit, 500 MB in all on the grader's disk: stopped
+    # at the job's disk quota (this batch: 300 MB) and said so.
+    "disk-filler": (_with(EX1, "for _i in range(5):\n    with open(f'filler-{_i}', 'wb') as _f:\n"
+                               "        for _ in range(100):\n            _f.write(b'x' * (1 << 20))"),
+                    None, "wrote more than 300 MB of files"),
     "endless-loop": ({**REFERENCE, EX1: "while True:\n    pass"}, FULL - 2, None),
     # Swallows the interrupt the cell timeout sends; nbclient gives up on the kernel after a second timeout.
     "stubborn-loop": ({**REFERENCE, EX1: "while True:\n    try:\n        while True:\n            pass\n"
@@ -94,7 +106,9 @@ HOSTILE = {
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    course = Course(root, database=f"sqlite:///{root}/gradebook.db", timeout=5)
+    # The cell limit applies to honest cells too: 5 s was exceeded by them on a loaded machine; the
+    # slowest honest cell of 01 takes about 2 s on a quiet one.
+    course = Course(root, database=f"sqlite:///{root}/gradebook.db", timeout=15)
     for student, (content, _, _) in HOSTILE.items():
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
@@ -107,8 +121,8 @@ def batch(tmp_path_factory):
     # A second notebook beside the graded one is not graded, but named in the result.
     (course.submission_dir("two-notebooks", A01) / "scratch.ipynb").write_text("{}")
     lines = []
-    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=60, memory_mb=3072, processes=512,
-                                                                                  output_kb=1024))
+    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=100, memory_mb=3072, processes=512,
+                                                                                  output_kb=1024, disk_mb=300))
     return course, {r.student: r for r in results}, lines
 
 

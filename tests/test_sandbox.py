@@ -156,6 +156,60 @@ def test_memory_and_file_size_are_limited(tmp_path):
     assert "memory refused" in done.stdout and "file refused 27" in done.stdout, done.stdout + done.stderr
 
 
+def _in_groups(tmp_path, code, memory_mb):
+    """Run *code* in a sandbox under its control groups; return (result, processes OOM-killed, peak MB)."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    limits = sandbox.Limits(processes=64, memory_mb=memory_mb)
+    groups = sandbox.ProcessLimit(64, memory_mb)
+    try:
+        done = subprocess.run(sandbox.command(sandbox.Spec(scratch=scratch, limits=limits),
+                                              [sys.executable, "-c", textwrap.dedent(code)]),
+                              env=sandbox.minimal_host_environment(), timeout=120, capture_output=True, text=True,
+                              preexec_fn=sandbox.preexec(limits, groups))
+        return done, groups.oom_killed(), groups.peak_mb()
+    finally:
+        groups.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="memory groups are made as root (CI and the graders run as root)")
+def test_memory_is_limited_for_all_the_processes_of_a_sandbox_together(tmp_path):
+    """Three processes of 200 MB each, each far below the per-process limit of 512 MB: together
+    over it, so the kernel kills one of them, inside this sandbox only (once 1.8 GB in one
+    sandbox under a 1536 MB limit)."""
+    done, killed, peak = _in_groups(tmp_path, """
+        import os, time
+        children = []
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:
+                hog = b"x" * (200 << 20)  # touched, so resident
+                time.sleep(5)
+                os._exit(0)
+            children.append(pid)
+        print([os.waitpid(pid, 0)[1] for pid in children])
+        """, memory_mb=512)
+    assert killed >= 1, (done.stdout, done.stderr)
+    assert peak is not None and peak <= 512 + 1, peak
+    assert "9" in done.stdout or done.returncode != 0, done.stdout  # a child ended by SIGKILL
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="memory groups are made as root (CI and the graders run as root)")
+def test_tmpfs_pages_count_against_the_sandbox_memory(tmp_path):
+    """/dev/shm is sized at 1 GB, but what is written there is memory: under a 256 MB limit,
+    writing 600 MB into it ends at the limit, and the host's shared memory is back afterwards."""
+    before = psutil.virtual_memory().shared
+    done, killed, peak = _in_groups(tmp_path, """
+        with open("/dev/shm/filler", "wb") as stream:
+            for _ in range(600):
+                stream.write(b"x" * (1 << 20))
+        print("wrote 600 MB")
+        """, memory_mb=256)
+    assert "wrote 600 MB" not in done.stdout and (killed >= 1 or done.returncode != 0), (done.stdout, done.stderr)
+    assert peak is not None and peak <= 256 + 1
+    assert psutil.virtual_memory().shared < before + (100 << 20), "the sandbox's tmpfs went with it"
+
+
 def test_a_sandbox_that_cannot_start_is_reported_with_the_fix(tmp_path, monkeypatch):
     sandbox.check(tmp_path)  # works here
     monkeypatch.setattr(sandbox, "bwrap", lambda: "/nonexistent/bwrap")
