@@ -236,10 +236,23 @@ class ProcessLimit:
         self.groups = {}
 
 
+def _own_cgroup(controller: str) -> str:
+    """This process's group for *controller* ("/" at the top): new groups go below it, so whatever
+    limits the grader itself is under also holds for the sandboxes it starts."""
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return path
+    except (OSError, ValueError):
+        pass
+    return "/"
+
+
 def _new_cgroup(controller: str, settings: dict[str, str]) -> Path:
     root = CGROUP_V1 / controller
     try:
-        parent = root / "autograder"
+        parent = root / _own_cgroup(controller).lstrip("/") / "autograder"
         parent.mkdir(exist_ok=True)
         group = parent / uuid.uuid4().hex[:16]
         group.mkdir()
