@@ -82,8 +82,15 @@ def baseline(ev: Evidence, challenge: dict) -> None:
     coefs, intercepts = ev.value("coefs"), ev.value("intercepts")
     require(isinstance(coefs, list) and isinstance(intercepts, list) and len(coefs) == len(intercepts) == 4,
             "the fitted network should have three hidden layers and an output layer")
-    measured = rmse(y_valid, mlp_forward(X_valid, mean, scale, [as_array(w, "coefs_") for w in coefs],
-                                         [as_array(b, "intercepts_") for b in intercepts], ev.text("activation")))
+    weights = [as_array(w, "coefs_", ndim=2) for w in coefs]
+    biases = [as_array(b, "intercepts_", ndim=1) for b in intercepts]
+    # The shapes of a 8-50-50-50-1 network, or a bias per validation row (and zero weights) would
+    # "predict" any targets it was given.
+    expected = [(8, 50), (50, 50), (50, 50), (50, 1)]
+    require([w.shape for w in weights] == expected and [b.shape for b in biases] == [(50,), (50,), (50,), (1,)],
+            f"the fitted network's coefs_ should have shapes {expected} and its intercepts_ one bias per unit, "
+            f"got {[w.shape for w in weights]} and {[b.shape for b in biases]}")
+    measured = rmse(y_valid, mlp_forward(X_valid, mean, scale, weights, biases, ev.text("activation")))
     reported = ev.number("valid_rmse", "baseline_valid_rmse")
     require(abs(reported - measured) < REPORT_TOLERANCE,
             f"baseline_valid_rmse = {reported:.4f}, but the pipeline scores {measured:.4f} on the validation set")

@@ -80,6 +80,13 @@ def test_baseline_right_and_wrong(verdict, split):
     leaky = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=[50, 50, 50], random_state=42, max_iter=5)).fit(
         np.r_[X_train, X_valid], np.r_[y_train, y_valid])  # also fitted on the validation rows
     assert "X_train" in judged(leaky, root_mean_squared_error(y_valid, leaky.predict(X_valid))).message
+    # Zero weights and an output bias per validation row: it "predicts" the validation targets.
+    import copy
+    forged = copy.deepcopy(baseline)
+    network = forged[-1]
+    network.coefs_ = [np.zeros_like(w) for w in network.coefs_[:-1]] + [np.zeros((50, len(y_valid)))]
+    network.intercepts_ = [np.zeros_like(b) for b in network.intercepts_[:-1]] + [np.asarray(y_valid, dtype=float)]
+    assert "shapes" in judged(forged, 0.0).message
 
 
 def test_sequential_architecture_and_normalization(verdict, split):
