@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import questions
-from .base import Checks, Evidence, require
+from .base import Checks, Evidence, as_number, require
 from .keras_models import activation, input_width, require_loss, single_dense
 
 CHECKS = Checks("02-linear-regression")
@@ -151,6 +151,9 @@ def learning_rates(ev: Evidence, challenge: dict) -> None:
 def steps_per_epoch(ev: Evidence, challenge: dict) -> None:
     steps = ev.mapping("steps", "STEPS_PER_EPOCH")
     require(set(steps) == {"batch", "mini-batch", "stochastic"}, "keys: 'batch', 'mini-batch', 'stochastic'")
+    for name, value in steps.items():  # True == 1 in Python: a step count is a number, never a bool
+        require(not isinstance(value, (bool, np.bool_)) and as_number(value, f"steps[{name!r}]") == round(as_number(value, name)),
+                f"STEPS_PER_EPOCH[{name!r}] should be a whole number of steps, got {value!r}")
     require(steps["batch"] == 1, "batch gradient descent takes one step per epoch")
     require(steps["mini-batch"] == 7, "200 samples in batches of 32: ceil(200 / 32) steps per epoch")
     require(steps["stochastic"] == 200, "stochastic gradient descent takes one step per sample")

@@ -98,6 +98,10 @@ def test_steps_per_epoch(verdict):
     assert verdict("test-steps-per-epoch", STEPS_PER_EPOCH={"batch": 1, "mini-batch": 7, "stochastic": 200}).passed
     result = verdict("test-steps-per-epoch", STEPS_PER_EPOCH={"batch": 1, "mini-batch": 6, "stochastic": 200})
     assert "ceil" in result.message
+    assert verdict("test-steps-per-epoch", STEPS_PER_EPOCH={"batch": 1.0, "mini-batch": 7, "stochastic": 200}).passed
+    # True == 1 in Python; it once passed as batch gradient descent's step count.
+    result = verdict("test-steps-per-epoch", STEPS_PER_EPOCH={"batch": True, "mini-batch": 7, "stochastic": 200})
+    assert "whole number of steps" in result.message
 
 
 def _diabetes_model(normalize=True, loss="mean_squared_error", epochs=150):
