@@ -46,10 +46,10 @@ class InProcessEvaluator:
         pass
 
 
-def judge(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch, seed: int = 1,
-          sandboxed_models: bool = False) -> judging.Verdict:
-    """The verdict on *test_id* for the student objects in *namespace*. Models are measured in this
-    process, unless *sandboxed_models*: then by the real model sandbox, as in grading."""
+def _run_hidden_test(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch,
+                     seed: int) -> tuple[Path, Path]:
+    """Run *test_id*'s hidden code on *namespace* with the grader's challenge, and collect its
+    evidence as a job does; return (the job's folder, its result folder)."""
     checks = registry.for_assignment(assignment)
     work = Path(tempfile.mkdtemp(prefix=f"job-{test_id}-", dir=tmp_path))
     scratch, challenge, result = work / "scratch", work / "challenge", work / "result"
@@ -62,9 +62,17 @@ def judge(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkey
     monkeypatch.setattr(kernel_evidence, "_recorded", {})
     exec(hidden_code(assignment, test_id), dict(namespace))
     evidence.collect(scratch, set(checks.tests), result)
+    return work, result
+
+
+def judge(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch, seed: int = 1,
+          sandboxed_models: bool = False) -> judging.Verdict:
+    """The verdict on *test_id* for the student objects in *namespace*. Models are measured in this
+    process, unless *sandboxed_models*: then by the real model sandbox, as in grading."""
+    work, result = _run_hidden_test(assignment, test_id, namespace, tmp_path, monkeypatch, seed)
     evaluator = (models.Evaluator(work, sandbox.Limits(memory_mb=8192, processes=512), work / "log", sandboxed=True)
                  if sandboxed_models else InProcessEvaluator(work))
-    measure_models(checks, result, evaluator, timeout=600)
+    measure_models(registry.for_assignment(assignment), result, evaluator, timeout=600)
     return judging.judge(assignment, result, seed)[test_id]
 
 
@@ -83,16 +91,5 @@ def model_report(model, tmp_path: Path, **inputs) -> "judging.ModelReport":
 def recorded(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch, seed: int = 1) -> dict:
     """What *test_id*'s hidden code records for the student objects in *namespace*, read back as the
     judge gets it (for tests that vary the evidence itself)."""
-    checks = registry.for_assignment(assignment)
-    work = Path(tempfile.mkdtemp(prefix=f"recorded-{test_id}-", dir=tmp_path))
-    scratch, challenge, result = work / "scratch", work / "challenge", work / "result"
-    for folder in (scratch, challenge, result):
-        folder.mkdir()
-    for name, inputs in checks.challenges(seed).items():
-        (challenge / f"{name}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
-    monkeypatch.setenv(kernel_evidence.CHALLENGE_DIR_VARIABLE, str(challenge))
-    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / evidence.EVIDENCE))
-    monkeypatch.setattr(kernel_evidence, "_recorded", {})
-    exec(hidden_code(assignment, test_id), dict(namespace))
-    evidence.collect(scratch, set(checks.tests), result)
+    _, result = _run_hidden_test(assignment, test_id, namespace, tmp_path, monkeypatch, seed)
     return evidence.load(result, test_id)
