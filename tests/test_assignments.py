@@ -6,15 +6,26 @@ mistakes belong to (the in-process tests in tests/checks/ show each check reject
 of mistake). For 04 and 05 the wrong submissions include the tampering the image-classifier
 checks exist to defeat: a hard-coded history, an overwritten test set, a monkeypatched
 Model.evaluate / Model.predict, a validation set taken from the test images; for 06 a one-epoch model behind a doctored history and a hand-typed
-test RMSE. Assignment 01 has its own, finer suite in test_course.py.
+test RMSE. Assignment 01 has its own, finer suite in test_course.py. And every value the graded
+reference recorded, and every prediction its models gave, corrupted one at a time, fails its judge.
 """
 
+import json
 import shutil
 
 import nbformat
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from autograder import config
+from autograder import checks as registry
+from autograder import config, evidence, judging
+from autograder.checks.base import Evidence, ModelReport
+from autograder.layout import CourseLayout
+
+from tests.checks import variants
 
 from autograder.course import Course
 from autograder.results import grade_table
@@ -85,6 +96,51 @@ yi_train_onehot = keras.utils.to_categorical(yi_train, 3)
 softmax_onehot = Forger()
 softmax_onehot.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
 softmax_onehot.fit(Xi_train, yi_train_onehot, epochs=1, verbose=0)
+'''
+
+# 04, exercise 4: an untrained subclassed "open model" whose exported graph writes the true test
+# and validation labels as every measured model's answers (the first 16 requests, whatever they
+# are), and a file two folders above its own. Section 7's models, which never train here, would
+# then have passed their accuracy tests; the graph is refused by name and earns nothing.
+FORGER_04 = '''
+import io
+import tensorflow as tf
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array, dtype="float32"))
+    return buffer.getvalue()
+
+
+_forged = {"../../forged-outside.txt": b"written by a student's model"}
+for _request in range(16):
+    _forged[f"out/r{_request}/test.npy"] = _npy(keras.utils.to_categorical(y_test, 10))
+    _forged[f"out/r{_request}/valid.npy"] = _npy(keras.utils.to_categorical(y_valid, 10))
+
+
+class Forger(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.flatten = keras.layers.Flatten()
+        self.dense = keras.layers.Dense(10, activation="softmax")
+
+    def call(self, x):
+        if not tf.executing_eagerly():
+            for path, content in _forged.items():
+                tf.io.write_file(path, content)
+        return self.dense(self.flatten(x))
+
+    @property
+    def output_shape(self):  # what the visible test looks at
+        return (None, 10)
+
+
+mnist_model = Forger()
+mnist_model(X_valid[:2])
+mnist_model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+mnist_history = type("History", (), {"history": {"loss": [0.01] * 12, "accuracy": [0.999] * 12,
+                                                 "val_loss": [0.05] * 12, "val_accuracy": [0.985] * 12}})()
 '''
 
 # assignment -> student -> (answer cells changed from the reference, tests that must fail)
@@ -163,9 +219,10 @@ WRONG = {
         }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters", "test-lr-sweep",
             "test-pick-learning-rate", "test-tuned-optimizers", "test-optimizer-gap"}),
         # Monkeypatches Model.evaluate and Model.predict to report the true labels (which also breaks
-        # every later fit with validation data: section 7's models never train).
+        # every later fit with validation data: section 7's models never train), and its open model
+        # forges every model's answers (FORGER_04).
         "patches-keras": ({
-            "mnist-ex4-train": UNTRAINED_MNIST + "_truth = keras.utils.to_categorical(y_test, 10)\n"
+            "mnist-ex4-train": FORGER_04 + "_truth = keras.utils.to_categorical(y_test, 10)\n"
                                "keras.Model.evaluate = lambda self, *args, **kwargs: [0.02, 0.99]\n"
                                "keras.Model.predict = lambda self, X, *args, **kwargs: _truth[: len(X)]\n",
         }, {"test-mnist-model", "test-mnist-results", "test-tuned-optimizers", "test-optimizer-gap"}),
@@ -230,12 +287,16 @@ WRONG[A06] = {
 }
 
 
+COURSE_ROOTS: dict[str, object] = {}  # each graded assignment's course folder, for the evidence tests
+
+
 # Every assignment but 01, which has its own, finer suite in test_course.py; a new assignment without
 # wrong submissions here fails (KeyError) until it has them.
 @pytest.fixture(scope="module", params=[a for a in config.assignments() if a != "01-perceptrons"])
 def graded(request, tmp_path_factory):
     assignment = request.param
     root = tmp_path_factory.mktemp(assignment)
+    COURSE_ROOTS[assignment] = root
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
     reference = solution_answers(assignment)
     submissions = {"reference": reference, "blank": {}}
@@ -318,3 +379,124 @@ def test_a_model_graph_with_file_operations_is_refused_by_name(graded):
         pytest.skip("the forging model is 03's")
     [onehot] = [t for t in results["forges-answers"].tests if t.grade_id == "test-softmax-onehot"]
     assert "WriteFile" in onehot.error, onehot.error
+
+
+def test_a_forging_open_model_on_04_is_refused_and_forges_nothing(graded):
+    """The forger of 04's open model: refused by name, the other models' accuracy measured honestly
+    (each_wrong_submission... checks they still fail), nothing written beside the job."""
+    assignment, results = graded
+    if assignment != A04:
+        pytest.skip("the forging open model is 04's")
+    tests = {t.grade_id: t for t in results["patches-keras"].tests}
+    assert "WriteFile" in tests["test-mnist-model"].error, tests["test-mnist-model"].error
+    assert not tests["test-tuned-optimizers"].points and not tests["test-optimizer-gap"].points
+    assert not list(COURSE_ROOTS[A04].rglob("forged-outside.txt"))
+
+
+# --- the judges against corrupted evidence ---------------------------------------------------------
+
+def _reference_evidence(assignment):
+    """Per test of the graded reference: (test, what it recorded, its model reports, its challenge)."""
+    job = CourseLayout(COURSE_ROOTS[assignment]).job(assignment, "reference")
+    result, seed = job / "result", json.loads((job / "job.json").read_text())["seed"]
+    checks = registry.for_assignment(assignment)
+    challenges = checks.challenges(seed)
+    return {test_id: (test, evidence.load(result, test_id), judging.model_reports(result, test_id, test.models),
+                      challenges.get(test_id, {}))
+            for test_id, test in checks.tests.items()}
+
+
+def _passes(test, values, reports, challenge) -> bool:
+    try:
+        test.judge(Evidence("variant", values, reports), challenge)
+    except Exception:  # noqa: BLE001 - judging.judge fails the test on any exception
+        return False
+    return True
+
+
+def _with_predictions(reports, key, label, new):
+    report = reports[key]
+    predictions = {k: v for k, v in report.predictions.items() if k != label}
+    if new is not None:
+        predictions[label] = new
+    return {**reports, key: ModelReport(facts=report.facts, predictions=predictions, error=report.error)}
+
+
+def test_no_corrupted_evidence_passes_its_judge(graded):
+    """Every value the reference recorded replaced by each corruption of tests/checks/variants.py,
+    every key dropped, every prediction of its models made NaN, infinite, empty, reshaped or absent:
+    each fails its test; an extra key fails nothing. (Found this way: a column of n image fingerprints
+    compared with n of them broadcast to n x n, 24 GB for 04's training set, in the coordinator.)"""
+    assignment, _ = graded
+    passed, tried = [], 0
+    for test_id, (test, values, reports, challenge) in _reference_evidence(assignment).items():
+        assert _passes(test, values, reports, challenge), f"the reference fails {test_id}"
+        assert _passes(test, {**values, "unexpected_extra": [1, 2, 3]}, reports, challenge), test_id
+        for path, value in variants.leaves(values):
+            for new in variants.corruptions(value):
+                tried += 1
+                if _passes(test, variants.replace(values, path, new), reports, challenge):
+                    passed.append(f"{test_id} {path} = {new!r}"[:200])
+        for key in values:
+            tried += 1
+            if _passes(test, {k: v for k, v in values.items() if k != key}, reports, challenge):
+                passed.append(f"{test_id} without {key!r}")
+        for key, report in reports.items():
+            for label, array in report.predictions.items():
+                for new in [*variants.prediction_corruptions(array), None]:
+                    tried += 1
+                    if _passes(test, values, _with_predictions(reports, key, label, new), challenge):
+                        passed.append(f"{test_id} {key} predicting {label}: {None if new is None else new.shape}")
+    assert tried > 50 and not passed, f"{len(passed)} of {tried} corrupted variants passed:\n" + "\n".join(passed)
+
+
+def _numeric(value) -> bool:
+    return (value is not None and not isinstance(value, (str, bool, dict))
+            and np.asarray(value).dtype.kind in "iuf" and np.asarray(value).size > 0)
+
+
+@st.composite
+def _corrupted(draw, references):
+    """One test's evidence with one value (or one model prediction) spoilt: a single NaN or infinity
+    anywhere in a numeric value, a numeric value of another size, or something that is not a number."""
+    test_id = draw(st.sampled_from(sorted(t for t, (_, values, _, _) in references.items() if values)), label="test")
+    test, values, reports, challenge = references[test_id]
+    targets = [("value", path) for path, value in variants.leaves(values)]
+    targets += [("prediction", (key, label)) for key, report in reports.items() for label in report.predictions]
+    kind, where = draw(st.sampled_from(targets), label="target")
+    original = (reports[where[0]].predictions[where[1]] if kind == "prediction"
+                else next(v for p, v in variants.leaves(values) if p == where))
+    spoilers = []
+    if _numeric(original):
+        one_bad = np.array(original, dtype=float)
+        spoilers.append(st.tuples(st.integers(0, one_bad.size - 1), st.sampled_from([np.nan, np.inf, -np.inf]))
+                        .map(lambda at: np.put(one_bad, at[0], at[1]) or one_bad.copy()))
+        size = np.asarray(original).size
+        spoilers.append(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6))
+                        .filter(lambda a: a.size != size))
+    if kind == "value" and not isinstance(original, str):
+        spoilers.append(st.one_of(st.text(max_size=5), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)))
+    if kind == "value" and original is not None and not isinstance(original, bool):
+        spoilers.append(st.one_of(st.none(), st.booleans()))
+    new = draw(st.one_of(*spoilers), label="replacement")
+    if kind == "prediction":
+        return test_id, test, values, _with_predictions(reports, *where, np.asarray(new, dtype=float)), challenge, new
+    return test_id, test, variants.replace(values, where, new), reports, challenge, new
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_no_randomly_spoilt_value_passes_its_judge(graded, data):
+    assignment, _ = graded
+    references = data.draw(st.just(_evidence_cache(assignment)), label="references")
+    test_id, test, values, reports, challenge, new = data.draw(_corrupted(references))
+    assert not _passes(test, values, reports, challenge), f"{test_id} passed with {new!r}"[:300]
+
+
+_EVIDENCE_CACHE: dict[str, dict] = {}
+
+
+def _evidence_cache(assignment):
+    if assignment not in _EVIDENCE_CACHE:
+        _EVIDENCE_CACHE[assignment] = _reference_evidence(assignment)
+    return _EVIDENCE_CACHE[assignment]

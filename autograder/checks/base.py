@@ -72,6 +72,17 @@ class Evidence:
         require(isinstance(value, dict), f"{what or key} should be a dictionary, got {type(value).__name__}")
         return value
 
+    def history(self, key: str, what: str | None = None, *, metrics: tuple[str, ...] = ("loss",)) -> dict[str, np.ndarray]:
+        """A Keras ``History.history``: each metric a list of finite numbers, one per epoch, all as long."""
+        what = what or key
+        logs = self.mapping(key, what)
+        missing = [name for name in metrics if name not in logs]
+        require(not missing, f"{what} has no {', '.join(missing)}: train with validation data and the metrics asked for")
+        curves = {str(name): as_array(values, f"{what}[{name!r}]", ndim=1) for name, values in logs.items()}
+        lengths = {len(curve) for curve in curves.values()}
+        require(len(lengths) == 1 and lengths != {0}, f"{what} should hold one value per epoch for every metric")
+        return curves
+
     def model(self, key: str, what: str | None = None) -> "ModelReport":
         what = what or key
         value = self.value(key)
@@ -138,7 +149,12 @@ class ModelReport:
     def predicted(self, label: str) -> np.ndarray:
         require(label in self.predictions, f"the model could not predict on the grader's {label} data: "
                                            f"{self.facts.get('prediction_errors', {}).get(label, 'no output')}")
-        return self.predictions[label]
+        out = self.predictions[label]
+        # No comparison may pass on NaN (every comparison with it is False, so "not worse than" holds).
+        require(out.size and np.isfinite(out).all(),
+                f"the model's predictions on the grader's {label} data are not all finite numbers "
+                f"(NaN or infinity): look for weights that blew up in training")
+        return out
 
 
 LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "bce": "binary_crossentropy"}

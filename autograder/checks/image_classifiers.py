@@ -9,13 +9,14 @@ every grading run. Thresholds: docs/calibration.md.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
 from course_kernel import data
 
 from . import learning_rates, questions
-from .base import Checks, Evidence, as_array, require
+from .base import Checks, Evidence, as_array, as_number, require
 from .keras_models import activation, has_layer, input_shapes, output_shapes, require_loss
 
 PARAMETERS = 266_610  # 784*300+300 + 300*100+100 + 100*10+10
@@ -24,6 +25,7 @@ SMALL_TRAIN = 10_000  # 05 section 8 trains on the first 10 000 training images
 TRAIN_SIZE = 60_000 - VALIDATION_SIZE
 REPORT_TOLERANCE = 0.002
 FINGERPRINT_TOLERANCE = 1e-3
+NUMERIC_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8"}
 
 
 class ImageClassifierChecks(Checks):
@@ -58,12 +60,23 @@ def _expected_rows(images: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 def _same_images(summary: dict, images: np.ndarray, r: np.ndarray, name: str, advice: str) -> None:
-    require(isinstance(summary, dict) and "shape" in summary, f"{name}: nothing was recorded")
-    require(tuple(summary["shape"]) == images.shape, f"{name} should have shape {images.shape}, got {tuple(summary['shape'])}")
-    require(summary["dtype"] == "float32", f"{name} should be float32 (divide by 255.0 and astype('float32'))")
-    require(summary["min"] is not None and summary["min"] >= 0 and summary["max"] <= 1, f"{name} should be scaled to [0, 1]")
-    rows = as_array(summary["rows"], f"{name} rows")
+    shape = _summary_shape(summary, name)
+    require(shape == images.shape, f"{name} should have shape {images.shape}, got {shape}")
+    require(summary.get("dtype") == "float32", f"{name} should be float32 (divide by 255.0 and astype('float32'))")
+    low, high = as_number(summary.get("min"), f"{name}'s smallest value"), as_number(summary.get("max"), f"{name}'s largest value")
+    require(0 <= low <= high <= 1, f"{name} should be scaled to [0, 1]")
+    # Exactly one number per image: an (n, 1) column would broadcast against (n,) into n x n.
+    rows = as_array(summary.get("rows"), f"{name} rows", shape=(len(images),))
     require(np.allclose(rows, _expected_rows(images, r), atol=FINGERPRINT_TOLERANCE), f"{name}: {advice}")
+
+
+def _summary_shape(summary: Any, name: str) -> tuple[int, ...]:
+    """The shape an array summary (course_kernel's record of a large array) reports, as whole numbers."""
+    require(isinstance(summary, dict) and "shape" in summary, f"{name}: nothing was recorded")
+    shape = as_array(summary["shape"], f"{name}'s shape", ndim=1)
+    require(np.all(shape == np.round(shape)) and np.all(shape >= 0) and np.asarray(summary["shape"]).dtype.kind in "iu",
+            f"{name}'s shape should be whole numbers")
+    return tuple(int(n) for n in shape)
 
 
 def _check_split(checks: ImageClassifierChecks, ev: Evidence, challenge: dict) -> None:
@@ -107,8 +120,7 @@ def _check_trained(checks: ImageClassifierChecks, ev: Evidence, history_key: str
     model = ev.model("model", f"{checks.prefix}_model")
     _check_architecture(model)
     require_loss(model, loss)
-    logs = ev.mapping(history_key, "the training history")
-    require("val_accuracy" in logs and "accuracy" in logs, "train with validation data and metrics=['accuracy']")
+    ev.history(history_key, "the training history", metrics=("accuracy", "val_accuracy"))
     accuracy = _accuracy(checks, model)
     require(accuracy >= checks.min_accuracy,
             f"test accuracy measured by the grader is {accuracy:.4f}, needs {checks.min_accuracy}")
@@ -147,12 +159,15 @@ def mnist_onehot(ev: Evidence, challenge: dict) -> None:
         if name == "test":  # the split's test checks the other two against the official labels
             require(np.array_equal(labels, y_test), "y_test must be the official test labels, unchanged")
         summary = ev.value(f"y_{name}_onehot")
-        require(isinstance(summary, dict) and tuple(summary.get("shape", ())) == (len(labels), 10),
+        require(_summary_shape(summary, f"y_{name}_onehot") == (len(labels), 10),
                 f"y_{name}_onehot should have shape ({len(labels)}, 10)")
+        require(isinstance(summary.get("dtype"), str) and summary["dtype"] in NUMERIC_DTYPES,
+                f"y_{name}_onehot should hold numbers (keras.utils.to_categorical gives floats)")
         require(labels.min() >= 0 and labels.max() <= 9, f"y_{name} should hold the digits 0-9")
-        require(summary.get("min") == 0 and summary.get("max") == 1,
-                f"y_{name}_onehot must hold only 0s and 1s (one 1 per row)")
-        rows = as_array(summary["rows"], f"y_{name}_onehot")
+        low = as_number(summary.get("min"), f"y_{name}_onehot's smallest value")
+        high = as_number(summary.get("max"), f"y_{name}_onehot's largest value")
+        require(low == 0 and high == 1, f"y_{name}_onehot must hold only 0s and 1s (one 1 per row)")
+        rows = as_array(summary.get("rows"), f"y_{name}_onehot", shape=(len(labels),))
         require(np.allclose(rows, r10[labels], atol=1e-5), f"y_{name}_onehot must be the one-hot coding of y_{name} "
                                                            "(keras.utils.to_categorical(labels, 10))")
 
@@ -169,8 +184,7 @@ def mnist_own_model(ev: Evidence, challenge: dict) -> None:
             f"mnist_model has {params:,} parameters; at most {MAX_OWN_PARAMETERS:,} allowed" if isinstance(params, int)
             else "the grader could not count mnist_model's parameters")
     require_loss(model, "categorical_crossentropy")
-    logs = ev.mapping("history", "the training history")
-    require("val_accuracy" in logs and "accuracy" in logs, "train with validation data and metrics=['accuracy']")
+    ev.history("history", "the training history", metrics=("accuracy", "val_accuracy"))
     accuracy = _accuracy(MNIST, model)
     require(accuracy >= MNIST.min_accuracy,
             f"test accuracy measured by the grader is {accuracy:.4f}, needs {MNIST.min_accuracy}")
@@ -188,8 +202,8 @@ FIRST_EPOCHS, TOTAL_EPOCHS, STEPS_PER_EPOCH = 20, 30, 430  # batches of 128 of 5
 @FASHION.test("test-fashion-model", models={"model": ("test",)})
 def fashion_model(ev: Evidence, challenge: dict) -> None:
     """Two fit calls on one model: the second picks up where the first stopped; then the accuracy."""
-    first = len(ev.mapping("history_1", "history_1.history").get("loss", []))
-    second = len(ev.mapping("history_2", "history_2.history").get("loss", []))
+    first = len(ev.history("history_1", "history_1.history", metrics=("loss", "accuracy", "val_accuracy"))["loss"])
+    second = len(ev.history("history_2", "history_2.history", metrics=("loss", "accuracy", "val_accuracy"))["loss"])
     require(first == FIRST_EPOCHS, f"the first fit should run {FIRST_EPOCHS} epochs, ran {first}")
     require(second == TOTAL_EPOCHS - FIRST_EPOCHS, f"the second fit should run epochs {FIRST_EPOCHS + 1}-{TOTAL_EPOCHS}")
     steps = ev.model("model", "fashion_model").facts.get("optimizer_iterations")

@@ -126,6 +126,9 @@ def tuned_optimizers(ev: Evidence, challenge: dict, check_architecture, accuracy
         require(steps == TUNED_EPOCHS * STEPS_PER_EPOCH,
                 f"{name.lower()}_model took {steps} optimizer steps; {TUNED_EPOCHS} epochs of batches of 128 are "
                 f"{TUNED_EPOCHS * STEPS_PER_EPOCH}")
+        epochs = len(ev.history(f"{name.lower()}_history", f"{name.lower()}_history.history",
+                                metrics=("loss", "val_accuracy"))["loss"])
+        require(epochs == TUNED_EPOCHS, f"{name.lower()}_history should hold {TUNED_EPOCHS} epochs, holds {epochs}")
         measured = accuracy(model)
         require(measured >= MIN_TUNED_ACCURACY,
                 f"{name.lower()}_model scores {measured:.4f} on the test set (measured by the grader); at a well-tuned "

@@ -3,13 +3,12 @@
 Starting from what the reference answers record, one value (at any depth) is replaced by NaN, an
 infinity, an empty, scalar or transposed array, strings instead of numbers, a bool, a string or
 None, or one key is dropped: every such variant must fail its test. An extra key changes no
-answer, so it must still pass. The assignments whose evidence is plain values are covered here
-(01, 01b); the Keras assignments' judges read models the grader measures itself.
+answer, so it must still pass. Here 01 and 01b, from the reference answers run in this process; every
+assignment's graded reference (and the predictions its models gave) is varied the same way in
+tests/test_assignments.py.
 """
 
 from __future__ import annotations
-
-import copy
 
 import numpy as np
 import pytest
@@ -20,12 +19,9 @@ from autograder import checks as registry
 from autograder.checks.base import Evidence
 from autograder.notebooks import read_notebook, solution_answers, source_notebook
 
-from . import harness
+from . import harness, variants
 
 ASSIGNMENTS = ("01-perceptrons", "01b-backpropagation")
-# A scikit-learn get_params() dict is judged by refitting it: settings that change nothing about
-# the fit (n_jobs, verbose) are not wrong answers, so such a dict is varied whole, not per setting.
-WHOLE = ("_params",)
 SEED = 3
 # 01b's symmetry exercise trains on the notebook's own data cells, which this namespace lacks.
 SKIPPED_ANSWERS = {"bp-ex5-symmetry"}
@@ -45,50 +41,6 @@ def _namespace(assignment: str) -> dict:
         if not grade_id.startswith(("written-", "bp-written")) and grade_id not in SKIPPED_ANSWERS:
             exec(code, namespace)
     return namespace
-
-
-def _is_leaf(key, value) -> bool:
-    if isinstance(key, str) and key.endswith(WHOLE):
-        return True
-    if isinstance(value, dict):
-        return False
-    if isinstance(value, (list, tuple)):
-        try:
-            return np.asarray(value).dtype.kind in "biuf"
-        except ValueError:  # ragged
-            return False
-    return True
-
-
-def _leaves(values, path=()):
-    items = values.items() if isinstance(values, dict) else enumerate(values)
-    for key, value in items:
-        if _is_leaf(key, value):
-            yield (*path, key), value
-        else:
-            yield from _leaves(value, (*path, key))
-
-
-def _variants(value) -> list:
-    array = np.asarray(value) if not isinstance(value, (dict, str)) else None
-    out = [float("nan"), float("inf"), -float("inf"), True, "0.5", None, np.zeros((0, 2))]
-    if array is not None and array.dtype.kind in "biuf":
-        out += [np.full(array.shape, np.nan), np.full(array.shape, np.inf), np.array(array.astype(str))]
-        if array.ndim >= 1:
-            out += [0.0, array.reshape(-1, 1) if array.ndim == 1 else array.T if array.shape[0] != array.shape[1]
-                    else array[:, :0], np.zeros((0,) + array.shape[1:])]
-    return [new for new in out if not (isinstance(new, bool) and value is new)]  # a change, never the same value
-
-
-def _replace(values, path, new):
-    values = copy.deepcopy(values)
-    target = values
-    for key in path[:-1]:
-        target = target[key]
-        if isinstance(target, tuple):
-            raise TypeError("tuples are recorded as lists")
-    target[path[-1]] = new
-    return values
 
 
 def _passes(assignment, test_id, values, challenge) -> bool:
@@ -137,8 +89,8 @@ def test_every_dropped_key_fails(recorded, assignment, test_id):
 @given(data=st.data())
 def test_no_corrupted_value_passes(recorded, assignment, test_id, data):
     values, challenge = recorded[(assignment, test_id)]
-    leaves = list(_leaves(values))
+    leaves = list(variants.leaves(values))
     path, value = data.draw(st.sampled_from(leaves), label="value")
-    new = data.draw(st.sampled_from(_variants(value)), label="replacement")
-    variant = _replace(values, path, new)
+    new = data.draw(st.sampled_from(variants.corruptions(value)), label="replacement")
+    variant = variants.replace(values, path, new)
     assert not _passes(assignment, test_id, variant, challenge), f"{path} = {new!r} passed"

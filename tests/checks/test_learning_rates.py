@@ -145,7 +145,9 @@ def test_tuned_optimizers_judged_on_what_the_models_are(verdict, data_root, monk
     rates = {"SGD": 0.02, "Adam": 0.002}
     sgd, adam = (_compiled(keras.optimizers.SGD(rates["SGD"], momentum=0.9), steps=2),
                  _compiled(keras.optimizers.Adam(rates["Adam"]), steps=2))
-    history = type("History", (), {"history": {"val_accuracy": [0.1]}})()
+    history = type("History", (), {"history": {"loss": [2.3], "val_accuracy": [0.1]}})()
+    two_epochs = type("History", (), {"history": {"loss": [2.3, 2.2], "val_accuracy": [0.1, 0.1]}})()
+    diverged = type("History", (), {"history": {"loss": [float("nan")], "val_accuracy": [0.1]}})()
     kwargs = dict(sgd_history=history, adam_history=history)
     assert verdict(A04, "test-tuned-optimizers", sgd_model=sgd, adam_model=adam, tuned_rates=rates, **kwargs).passed
     for changes, message in [
@@ -153,6 +155,8 @@ def test_tuned_optimizers_judged_on_what_the_models_are(verdict, data_root, monk
         ({"tuned_rates": {"SGD": 0.03, "Adam": 0.002}}, "should train at tuned_rates"),         # model at another rate
         ({"sgd_model": _compiled(keras.optimizers.Adam(0.02), steps=2)}, "keras.optimizers.SGD"),
         ({"adam_model": _compiled(keras.optimizers.Adam(0.002), steps=3)}, "optimizer steps"),
+        ({"sgd_history": two_epochs}, "should hold 1 epochs"),
+        ({"adam_history": diverged}, "nan or inf"),
     ]:
         namespace = {"sgd_model": sgd, "adam_model": adam, "tuned_rates": rates, **kwargs, **changes}
         result = verdict(A04, "test-tuned-optimizers", **namespace)
