@@ -25,7 +25,7 @@ PORT ?= 8888
 # Debian's Chromium, which the formgrader browser tests drive (Playwright cannot download its own here)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install venv data browser test test-fast release demo collect autograde feedback grades table report formgrader publish benchmark clean
+.PHONY: help install venv data browser test test-fast release demo collect autograde feedback grades similarity table report formgrader publish benchmark clean
 
 help:
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
@@ -70,11 +70,15 @@ collect: venv ## file an LMS bulk download: make collect ASSIGNMENT=id ZIP=downl
 autograde: venv ## autograde every submission in course/submitted on Dask (ASSIGNMENT=id, JOBS=N, REGRADE=1; COURSE_SCHEDULER=tcp://host:8786 for a cluster)
 	$(PY) -m autograder autograde $(if $(JOBS),--jobs $(JOBS)) $(if $(REGRADE),--regrade) $(ASSIGNMENT)
 
-feedback: venv ## HTML feedback for autograded submissions into course/feedback
-	$(PY) -m autograder feedback $(ASSIGNMENT)
+feedback: venv ## HTML feedback for autograded submissions into course/feedback (LMS=moodle: also Moodle's feedback zip in course/lms)
+	$(PY) -m autograder feedback $(ASSIGNMENT) $(if $(LMS),--lms $(LMS))
 
-grades: venv ## export the gradebook to course/grades.csv for the LMS
-	$(PY) -m autograder grades
+grades: venv ## export the gradebook to course/grades.csv; LMS=canvas GRADEBOOK=csv, or LMS=moodle WORKSHEET=csv ASSIGNMENT=id, also fills the LMS's own file in course/lms (PENDING=refuse)
+	$(PY) -m autograder grades $(if $(LMS),--lms $(LMS)) $(if $(GRADEBOOK),--gradebook "$(GRADEBOOK)") \
+		$(if $(WORKSHEET),--worksheet "$(WORKSHEET)") $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PENDING),--pending $(PENDING))
+
+similarity: venv ## flag pairs of submissions with similar code (never a grade): make similarity [ASSIGNMENT=id], into course/similarity
+	$(PY) -m autograder similarity $(ASSIGNMENT)
 
 table: venv ## print the grade table of the course
 	$(PY) -m autograder table $(ASSIGNMENT)

@@ -5,8 +5,10 @@
     release [A ...]                        regenerate notebooks/ from solutions/
     collect A ZIP                          file an LMS bulk download (Canvas, Moodle) as submissions
     autograde [A ...] [--jobs N] [--regrade]  grade everything in the course's submitted/ folder (on Dask)
-    feedback [A ...]                       HTML feedback for autograded submissions
-    grades [--output CSV]                  export the gradebook as CSV
+    feedback [A ...] [--lms moodle]        HTML feedback for autograded submissions (and Moodle's feedback zip)
+    grades [--output CSV] [--lms canvas --gradebook CSV | --lms moodle --worksheet CSV --assignment A]
+                                           export the gradebook as CSV, and fill the LMS's own import file
+    similarity A [A ...]                   flag pairs of submissions whose own code is alike (never a grade)
     table [A ...]                          print the grade table
     report [A ...] [--output HTML]         instructor report: scores, pass rate per test, times, errors
     demo [A ...]                           grade the bundled samples in a throwaway course
@@ -61,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("assignments", nargs="*", help="default: all")
     report.add_argument("--output", default=None, help="default: <course>/report.html")
 
+    feedback = sub.add_parser("feedback", help="generate HTML feedback")
+    feedback.add_argument("assignments", nargs="*", help="default: all")
+    feedback.add_argument("--lms", choices=["moodle"], help="also write the zip Moodle's feedback-files upload takes")
+
     for name, text in [("release", "regenerate notebooks/ from solutions/"),
-                       ("feedback", "generate HTML feedback"),
+                       ("similarity", "flag pairs of submissions with similar code"),
                        ("table", "print the grade table"),
                        ("demo", "grade the bundled sample submissions in a throwaway course")]:
         p = sub.add_parser(name, help=text)
@@ -78,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
 
     grades = sub.add_parser("grades", help="export grades as CSV")
     grades.add_argument("--output", default=None, help="default: <course>/grades.csv")
+    grades.add_argument("--lms", choices=["canvas", "moodle"], help="also fill the LMS's import file")
+    grades.add_argument("--gradebook", type=Path, help="Canvas: the gradebook CSV exported from Canvas")
+    grades.add_argument("--worksheet", type=Path, help="Moodle: the assignment's grading worksheet CSV")
+    grades.add_argument("--assignment", help="Moodle: the assignment the worksheet belongs to")
+    grades.add_argument("--pending", choices=["note", "refuse"], default="note",
+                        help="written answers not graded yet: leave that cell as it was with a note (default), "
+                             "or refuse to export")
 
     args = parser.parse_args(argv)
     handler = globals()[f"_cmd_{args.command}"]
@@ -209,18 +222,39 @@ def _cmd_feedback(args) -> int:
 
     course = Course()
     for assignment in _assignments(args):
-        for path in course.feedback(assignment):
+        paths = course.feedback(assignment)
+        for path in paths:
             print(f"feedback: {path}")
+        if args.lms == "moodle":
+            outcome = course.moodle_feedback(assignment, paths)
+            print(f"moodle feedback zip: {outcome.path} ({len(outcome.filled)} students)")
+            for line in outcome.unknown:
+                print(f"  not in the zip: {line}")
+    return 0
+
+
+def _cmd_similarity(args) -> int:
+    from .course import Course
+    from .similarity import summary
+
+    course = Course()
+    for assignment in _assignments(args):
+        pairs = course.similarity(assignment)
+        print(summary(assignment, pairs))
+        print(f"similarity report: {course.layout.similarity(assignment)}")
     return 0
 
 
 def _cmd_table(args) -> int:
     from .course import Course
     from .results import grade_table
+    from .similarity import summary
 
     course = Course()
     for assignment in _assignments(args):
         print(f"\n{assignment}\n{grade_table(course.results(assignment))}")
+        if pairs := course.similar_pairs(assignment):
+            print(summary(assignment, pairs))
     return 0
 
 
@@ -238,6 +272,27 @@ def _cmd_grades(args) -> int:
         waiting = sum(row["manual_grading"].startswith("missing") for row in csv.DictReader(stream))
     if waiting:
         print(f"{waiting} submission(s) still have written answers to grade (column manual_grading): make formgrader")
+    return _lms_grades(course, args) if args.lms else 0
+
+
+def _lms_grades(course, args) -> int:
+    from .lms import LmsError
+
+    try:
+        if args.lms == "canvas":
+            if not args.gradebook:
+                raise LmsError("which Canvas gradebook? export it from Canvas (Grades, Export) and pass GRADEBOOK=file.csv")
+            outcome = course.export_canvas(args.gradebook, _assignments(argparse.Namespace(assignments=[])),
+                                           pending=args.pending)
+        else:
+            if not args.worksheet or not args.assignment:
+                raise LmsError("which worksheet, of which assignment? pass WORKSHEET=file.csv ASSIGNMENT=id")
+            outcome = course.export_moodle(args.worksheet, _assignments(argparse.Namespace(assignments=[args.assignment]))[0],
+                                           pending=args.pending)
+    except LmsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print("\n".join(outcome.lines()))
     return 0
 
 
@@ -259,6 +314,7 @@ def _cmd_demo(args) -> int:
     from .report import write_report
     from .results import grade_table
     from .samples import EXPECTED, file_samples
+    from .similarity import summary as similarity_summary
 
     root = config.course_dir() / "demo"
     shutil.rmtree(root, ignore_errors=True)
@@ -274,6 +330,7 @@ def _cmd_demo(args) -> int:
             print(f"\n{grade_table(results)}")
             for path in course.feedback(assignment):
                 print(f"feedback: {path}")
+            print(similarity_summary(assignment, course.similarity(assignment)))
             problems += [f"{assignment} {r.student}: {problem}" for r in results
                          if (problem := EXPECTED[r.student](r)) is not None]
     except NOT_READY as exc:

@@ -171,7 +171,7 @@ def collect_zip(archive: Path, course, assignment: str, notebook_name: str) -> C
                 folder.rmdir()  # nothing filed: leave no empty submission behind
                 if not any(folder.parent.iterdir()):
                     folder.parent.rmdir()
-    path = course.root / "collect" / f"{assignment}.json"
+    path = course.layout.collected(assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(report), indent=2) + "\n")
     return report

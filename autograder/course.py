@@ -21,7 +21,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 
-from . import config, grading, nbgrader_settings, results, sandbox, schedule
+from . import config, grading, lms, nbgrader_settings, results, sandbox, schedule, similarity
 from .executor import DaskExecutor, Executor
 from .layout import CourseLayout
 from .results import StudentResult
@@ -168,6 +168,57 @@ class Course:
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not generate feedback:\n{result.get('error') or result.get('log')}")
         return sorted((self.root / "feedback").glob(f"*/{assignment}/*.html"))
+
+    def similarity(self, assignment: str) -> list[similarity.Pair]:
+        """Compare the answer code of every graded submission; write similarity/<assignment>.html and .csv."""
+        from .notebooks import read_notebook, released_notebook
+
+        name, codes, scaffold = released_notebook(assignment).name, {}, similarity.scaffold_sources(assignment)
+        for result in self.store.read(assignment):
+            path = self.layout.intake(result.student, assignment) / name
+            if result.error or not path.is_file():
+                continue
+            try:
+                codes[result.student] = similarity.answer_code(read_notebook(path), scaffold)
+            except Exception:  # noqa: BLE001 - an unreadable notebook was already that student's error
+                continue
+        pairs = similarity.compare(codes, similarity.boilerplate_code(assignment))
+        similarity.write_csv(pairs, self.layout.similarity(assignment, ".csv"))
+        similarity.write_html(assignment, pairs, len(codes), self.layout.similarity(assignment))
+        return pairs
+
+    def similar_pairs(self, assignment: str) -> list[dict[str, str]]:
+        """What the last ``similarity`` run flagged ([] if it never ran)."""
+        return similarity.read_csv(self.layout.similarity(assignment, ".csv"))
+
+    def lms_grades(self, assignments: list[str]) -> list[lms.Grade]:
+        """Every handed-in submission's grade (after late penalties), from the gradebook export."""
+        exported = self.export_grades(self.root / "grades.csv")
+        with exported.open(newline="") as stream:
+            rows = [row for row in csv.DictReader(stream) if row["assignment"] in assignments]
+        found = {(r.assignment, r.student): r for a in assignments for r in self.results(a)}
+        return lms.grades_from_export(rows, found)
+
+    def export_canvas(self, gradebook: Path, assignments: list[str], pending: str = "note") -> lms.Outcome:
+        user_ids = {}
+        for assignment in assignments:
+            user_ids |= lms.canvas_user_ids(lms.read_collected(self.layout.collected(assignment)))
+        outcome = lms.fill_canvas(gradebook, self.lms_grades(assignments), user_ids,
+                                  self.layout.lms(f"canvas-{gradebook.name}"), pending=pending)
+        outcome.write_side_file()
+        return outcome
+
+    def export_moodle(self, worksheet: Path, assignment: str, pending: str = "note") -> lms.Outcome:
+        outcome = lms.fill_moodle_worksheet(worksheet, self.lms_grades([assignment]),
+                                            self.layout.lms(f"moodle-{assignment}-{worksheet.name}"), pending=pending)
+        outcome.write_side_file()
+        return outcome
+
+    def moodle_feedback(self, assignment: str, feedback: list[Path]) -> lms.Outcome:
+        """The zip of *feedback* files (``feedback()``'s) for Moodle's "upload multiple feedback files in a zip"."""
+        html = {path.parts[-3]: path for path in feedback}
+        return lms.moodle_feedback_zip(html, lms.read_collected(self.layout.collected(assignment)),
+                                       self.layout.lms(f"moodle-{assignment}-feedback.zip"))
 
     def export_grades(self, destination: Path) -> Path:
         """nbgrader's CSV, plus a ``sandbox`` column (``unsandboxed`` wherever a grade was made without

@@ -8,6 +8,8 @@
     autograded/... feedback/...          nbgrader's outputs
     results/<assignment>.json            every student's latest result: scores, error, notes, time
     collect/<assignment>.json            what ``make collect`` filed from an LMS zip
+    similarity/<assignment>.html, .csv   pairs of submissions with similar code (``make similarity``)
+    lms/                                 files for the LMS to import (``make grades LMS=...``, ``make feedback LMS=moodle``)
 
 No folder here is ever visible to a student's code: each graded notebook runs in a sandbox of its
 own that sees a temporary scratch folder and nothing of the course.
@@ -40,6 +42,18 @@ class CourseLayout:
 
     def results(self, assignment: str) -> Path:
         return self.root / "results" / f"{assignment}.json"
+
+    def collected(self, assignment: str) -> Path:
+        return self.root / "collect" / f"{assignment}.json"
+
+    def similarity(self, assignment: str, suffix: str = ".html") -> Path:
+        return self.root / "similarity" / f"{assignment}{suffix}"
+
+    def lms(self, name: str) -> Path:
+        return self.root / "lms" / name
+
+    def feedback(self, student: str, assignment: str) -> Path:
+        return self.root / "feedback" / student / assignment
 
     def students(self, assignment: str) -> list[str]:
         """Everyone with a submission folder for *assignment*."""

@@ -2,7 +2,8 @@
 
 Per assignment: the score distribution, the pass rate of every test (hardest first: which hidden
 tests students fail most), the grading time per notebook, and every submission that could not be
-graded, with the reason. Grades made without a sandbox (``COURSE_SANDBOX=off``) are called out.
+graded, with the reason, and the pairs ``make similarity`` flagged. Grades made without a sandbox
+(``COURSE_SANDBOX=off``) are called out.
 Reads ``results/<assignment>.json``, which ``Course.autograde`` writes.
 """
 
@@ -50,6 +51,18 @@ def pass_rates(results) -> list[tuple[str, float, int, float]]:
             rates[test.grade_id] = (passed + test.passed, total + 1, points)
     rows = [(grade_id, passed / total, total, points) for grade_id, (passed, total, points) in rates.items()]
     return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
+def similarity_section(pairs: list[dict[str, str]]) -> str:
+    """The pairs ``make similarity`` flagged, if it ran: for a person to read, never a grade."""
+    e = html.escape
+    if not pairs:
+        return "<h3>Similar code</h3><p>no pairs flagged (or <code>make similarity</code> has not run)</p>"
+    rows = "".join(f"<tr><td>{e(p['first'])}</td><td>{e(p['second'])}</td>"
+                   f"<td>{max(float(p['share_of_first']), float(p['share_of_second'])):.0%}</td></tr>" for p in pairs)
+    return (f'<h3>Similar code</h3><p class="warn">{len(pairs)} pair(s) of submissions share most of their own code '
+            "(side by side in similarity/&lt;assignment&gt;.html). Flagged for you to read; no grade was changed.</p>"
+            f"<table><tr><th>student</th><th>student</th><th>shared</th></tr>{rows}</table>")
 
 
 def assignment_section(assignment: str, results) -> str:
@@ -116,7 +129,7 @@ def write_report(course, assignments: list[str], destination: Path) -> Path:
     for assignment in assignments:
         results = course.last_run(assignment, refreshed=True)  # manual grades made since count
         if results:
-            sections.append(assignment_section(assignment, results))
+            sections.append(assignment_section(assignment, results) + similarity_section(course.similar_pairs(assignment)))
     body = "\n".join(sections) or "<p>No assignment has been autograded yet: run <code>make autograde</code>.</p>"
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Grading report</title>"

@@ -6,15 +6,23 @@ loses exactly the points of its own test, tampered test cells are graded with th
 and unusable files are recorded as errors without stopping the batch.
 """
 
+import csv
 import json
+import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
 
+from nbgrader.api import Gradebook
+
+from autograder.cli import main as cli_main
+from autograder.collect import collect_zip
 from autograder.course import Course
+from autograder.report import write_report
 from autograder.results import grade_table
 from autograder.notebooks import compose_submission, nbgrader_meta, released_notebook, solution_answers
-from autograder.samples import EXPECTED, sample_submissions
+from autograder.samples import EXPECTED, PARTIAL_SCORES, sample_submissions
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -179,9 +187,9 @@ def graded(tmp_path_factory):
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / NAME)
-    for student, text in sample_submissions(A01).items():  # the demo's partly right sample
-        if student == "partial":
-            folder = course.submission_dir("demo-partial", A01)
+    for student, text in sample_submissions(A01).items():  # the demo's partly right sample and its copy
+        if student in ("partial", "copied"):
+            folder = course.submission_dir(f"demo-{student}", A01)
             folder.mkdir(parents=True)
             (folder / NAME).write_text(text)
     unusable = {"corrupt": "{\"cells\": [ this is not json", "empty": ""}
@@ -195,6 +203,16 @@ def graded(tmp_path_factory):
     for name in ("Copy of 01-perceptrons.ipynb", "Untitled.ipynb"):
         nbformat.write(submissions["reference"], ambiguous / name)
 
+    # Three through an LMS download (one zip with both conventions: collect reads each member by its
+    # own): Canvas' smithj and Moodle's participant 1001 hand in the reference, 1002 the blank release.
+    download = root / "download.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        for member, nb in {"smithj_12345_777001_01-perceptrons.ipynb": submissions["reference"],
+                           "Jane Roe_1001_assignsubmission_file_/01-perceptrons.ipynb": submissions["reference"],
+                           "Max Mustermann_1002_assignsubmission_file_/Kopie von 01-perceptrons.ipynb":
+                               submissions["blank"]}.items():
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2026, 5, 1, 12, 0, 0)), nbformat.writes(nb))
+    collect_zip(download, course, A01, NAME)
     expected = course.root / "expected"  # what was handed in, byte for byte
     expected.mkdir()
     for student in ("reference", "edited-test", "corrupt"):
@@ -367,3 +385,74 @@ def test_grading_without_a_sandbox_is_said_everywhere(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_SANDBOX")
     [again] = course.autograde(A01, progress=lambda message: None)
     assert again.sandboxed and course.export_grades(tmp_path / "grades.csv").read_text().splitlines()[1].endswith(",sandboxed,missing: written-1 written-2")
+
+
+# --- back to the LMS, and copying flagged (last: they give written answers points) -----------------
+
+LMS_SAMPLES = Path(__file__).parent / "lms"
+
+
+def test_similarity_flags_the_copy_and_no_honest_pair(graded, monkeypatch, capsys, tmp_path):
+    course, _, _ = graded
+    pairs = course.similarity(A01)
+    flagged = {frozenset((p.first, p.second)) for p in pairs}
+    # The copy (renamed variables, functions reordered); not the reference and a differently written
+    # right answer, not the submissions that are the reference (boilerplate) but for one cell, and
+    # never a blank. (heaviside-at-zero's one changed cell is partial.py's first cell, word for word:
+    # partial.py was written from it, and a detector rightly pairs them.)
+    listed = [(p.first, p.second, round(p.share, 2)) for p in pairs]
+    assert frozenset(("demo-copied", "demo-partial")) in flagged, listed
+    assert frozenset(("reference", "written-differently")) not in flagged, listed
+    assert not [pair for pair in flagged if pair & {"blank", "moodle-1002", "reference", "deleted-right", "smithj"}], listed
+    assert flagged <= {frozenset(pair) for pair in [("demo-copied", "demo-partial"), ("demo-partial", "heaviside-at-zero"),
+                                                     ("demo-copied", "heaviside-at-zero")]}, listed
+    page = course.layout.similarity(A01).read_text()
+    assert "<mark>" in page and "demo-copied" in page and "<script" not in page
+    monkeypatch.setenv("COURSE_DIR", str(course.root))
+    assert cli_main(["table", A01]) == 0
+    assert "demo-copied ~ demo-partial" in capsys.readouterr().out or "demo-partial ~ demo-copied" in page
+    report = write_report(course, [A01], tmp_path / "report.html").read_text()
+    assert "Similar code" in report and "demo-copied" in report
+    assert {r.student: r.score for r in course.results(A01)}["demo-copied"] == PARTIAL_SCORES[A01], "flagged, not graded"
+
+
+def _grade_written(course, points: dict[str, float]) -> None:
+    with Gradebook(course.db_url) as gb:
+        for student, score in points.items():
+            for grade_id in ("written-1", "written-2"):
+                grade = gb.find_grade(grade_id, NAME[:-len(".ipynb")], A01, student)
+                grade.manual_score, grade.needs_manual_grade = score, False  # what formgrader's save does
+        gb.db.commit()
+
+
+def test_grades_and_feedback_go_back_in_the_files_canvas_and_moodle_import(graded):
+    course, _, _ = graded
+    _grade_written(course, {"smithj": 2.0, "moodle-1001": 2.0, "moodle-1002": 0.0})
+    canvas = course.export_canvas(LMS_SAMPLES / "canvas_gradebook.csv", [A01])
+    rows = list(csv.reader(canvas.path.open(newline="")))
+    column = rows[0].index("01-perceptrons (4101)")
+    by_login = {row[3]: row for row in rows[2:]}
+    assert by_login["smithj"][column] == "21.00", "matched by the Canvas user id collect read from the file name"
+    assert by_login["reference"][column] == "" and f"{A01} reference: written-1, written-2" in canvas.pending
+    assert by_login["nora"][column] == "" and any("Absent, Nora" in line for line in canvas.missing)
+    assert f"{A01} moodle-1001" in canvas.unknown, "a student Canvas does not know is listed, never guessed"
+    assert canvas.path.with_name(canvas.path.stem + ".unmatched.txt").read_text().count("moodle-1001") == 1
+    first = canvas.path.read_bytes()
+    assert course.export_canvas(LMS_SAMPLES / "canvas_gradebook.csv", [A01]).path.read_bytes() == first
+
+    moodle = course.export_moodle(LMS_SAMPLES / "moodle_worksheet.csv", A01)
+    sheet = {row[0]: row for row in csv.reader(moodle.path.open(newline=""))}
+    header = sheet["Identifier"]
+    jane, max_ = sheet["Participant 1001"], sheet["Participant 1002"]
+    assert jane[header.index("Grade")] == "100.00" and "Every test passed" in jane[header.index("Feedback comments")]
+    assert max_[header.index("Grade")] == "0.00" and "Lost: test-heaviside" in max_[header.index("Feedback comments")]
+    assert moodle.missing == ["Participant 1003 (Ann Other)"] and "smithj" in " ".join(moodle.unknown)
+
+    feedback = course.feedback(A01)
+    out = course.moodle_feedback(A01, feedback)
+    with zipfile.ZipFile(out.path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    mine = {p.parts[-3]: p.read_bytes() for p in feedback}
+    assert members == {f"Jane Roe_1001_assignsubmission_file_/{A01}.html": mine["moodle-1001"],
+                       f"Max Mustermann_1002_assignsubmission_file_/{A01}.html": mine["moodle-1002"]}
+    assert "smithj" in " ".join(out.unknown)
