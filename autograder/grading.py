@@ -90,7 +90,11 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
         failures += bool(result.error)
         ran += not reused
         if not reused:
-            store.update(assignment, [result])
+            try:
+                store.update(assignment, [result])
+            except OSError as exc:  # a full disk: this result is in the gradebook, the batch goes on
+                progress(f"warning: {assignment} {result.student}: {layout.results(assignment)} could not be "
+                         f"written ({exc.strerror or exc}); free space, then make autograde again records it")
         status = f"ERROR {result.error}" if result.error else f"{result.score:g}/{result.max_score:g}"
         status += " (already graded from these files)" if reused else f" ({result.seconds:.0f} s)"
         elapsed, left = time.monotonic() - started, len(students) - len(finished)

@@ -100,8 +100,11 @@ class ResultStore:
         path = self.layout.results(assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".json.part")
-        partial.write_text(json.dumps([merged[s].as_dict() for s in sorted(merged)], indent=1) + "\n")
-        partial.replace(path)
+        try:
+            partial.write_text(json.dumps([merged[s].as_dict() for s in sorted(merged)], indent=1) + "\n")
+            partial.replace(path)  # the old file stays whole until the new one is
+        finally:
+            partial.unlink(missing_ok=True)
 
     def errors(self, assignment: str) -> dict[str, str]:
         return {r.student: r.error for r in self.read(assignment) if r.error}

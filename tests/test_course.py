@@ -339,6 +339,36 @@ def test_endless_loop_is_interrupted_and_the_rest_is_graded(tmp_path):
     assert result.score == 15, "everything after the interrupted cell is still graded"
 
 
+class _RunsNothing:
+    """An executor for a class in which intake refuses every submission: it only drains the work."""
+
+    def run(self, work):
+        assert not list(work), "no job was expected"
+        return iter(())
+
+
+def test_a_full_disk_under_the_results_file_is_a_warning_not_the_end_of_the_batch(tmp_path, monkeypatch):
+    import errno
+
+    from autograder import results as results_module
+
+    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
+    for student in ("ann", "bob"):
+        folder = course.submission_dir(student, A01)
+        folder.mkdir(parents=True)
+        (folder / NAME).write_text("{ not a notebook")
+
+    def full(self, assignment, found):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(results_module.ResultStore, "update", full)
+    progress = []
+    found = course.autograde(A01, progress=progress.append, executor=_RunsNothing())
+    assert [r.student for r in found] == ["ann", "bob"] and all("not a Jupyter notebook" in r.error for r in found)
+    assert sum("No space left on device" in line for line in progress) == 2, progress
+    assert sum(line.startswith("[") for line in progress) == 2, "both students reported"
+
+
 def test_an_unexpected_failure_is_recorded_as_that_students_error(tmp_path, monkeypatch):
     from autograder import intake
 
