@@ -14,13 +14,14 @@ nbgrader restored here, and the job's folder is handed on to ``ApplyVerdicts``.
 from __future__ import annotations
 
 import secrets
+import threading
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
-from .. import config, preflight, sandbox
+from .. import config, judging, preflight, sandbox
 from ..job import EXECUTED, Job, JobResult, read_job, run_job, write_job
 
 
@@ -60,6 +61,9 @@ class RunJobHere(NbGraderPreprocessor):
                   limits=sandbox.Limits.from_config(), cell_timeout=self.timeout, sandboxed=sandbox.enabled())
         folder = Path(self.jobs_directory) / assignment / student
         write_job(folder, job)
+        # The judges' imports (scikit-learn, seconds) while the kernel runs, not after it (make autograde
+        # does the same in grading.grade).
+        threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
         run_job(job, folder / "result")
         return _take(nb, resources, folder)
 

@@ -15,7 +15,6 @@ partial credit). The notebook's metadata records whether it ran in a sandbox.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -61,5 +60,4 @@ class ApplyVerdicts(NbGraderPreprocessor):
                 apply(cell, verdicts.get(nbgrader_meta(cell).get("grade_id")))
         outcome = JobResult.read(folder / "result")
         nb.metadata["autograder"] = {"sandboxed": outcome.sandboxed, "notes": outcome.notes}
-        (folder / "verdicts.json").write_text(json.dumps({k: v.__dict__ for k, v in verdicts.items()}, indent=1))
         return nb, resources
