@@ -217,7 +217,7 @@ def _execute(job: Job, spec: sandbox.Spec, runtime: Path, log: Path, timings: di
         if timer:
             timer.cancel()
         killed = manager.oom_killed()
-        peak = manager.process_limit.peak_mb() if manager.process_limit is not None else None
+        peak = manager.sandbox_groups.peak_mb() if manager.sandbox_groups is not None else None
         manager.release()
     if peak is not None:  # what the kernel's sandbox held at most, resident and tmpfs (docs/benchmarks.md)
         timings["kernel_memory_peak_mb"] = round(peak, 1)

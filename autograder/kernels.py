@@ -28,7 +28,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         super().__init__(transport="ipc", ip=str(runtime / "kernel"), connection_file=str(runtime / "connection.json"),
                          **kwargs)
         self.spec, self.log_path, self.sandboxed = spec, log, sandboxed
-        self.process_limit: sandbox.ProcessLimit | None = None
+        self.sandbox_groups: sandbox.SandboxGroups | None = None
         self._log = None
         if sandboxed:
             spec.writable.append((runtime, str(runtime)))
@@ -46,10 +46,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        self.process_limit = sandbox.ProcessLimit(self.spec.limits.processes if self.sandboxed else None,
+        self.sandbox_groups = sandbox.SandboxGroups(self.spec.limits.processes if self.sandboxed else None,
                                                   self.spec.limits.memory_mb if self.sandboxed else None)
         kw.update(stdout=self._log, stderr=self._log, stdin=None,
-                  preexec_fn=sandbox.preexec(self.spec.limits, self.process_limit))
+                  preexec_fn=sandbox.preexec(self.spec.limits, self.sandbox_groups))
         if self.sandboxed:
             kw["env"] = sandbox.minimal_host_environment()
         else:  # the same environment the sandbox would give, with the grader's own paths
@@ -59,7 +59,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def oom_killed(self) -> int:
         """Processes of this kernel's sandbox killed for its memory limit (read before release)."""
-        return self.process_limit.oom_killed() if self.process_limit is not None else 0
+        return self.sandbox_groups.oom_killed() if self.sandbox_groups is not None else 0
 
     def kill_now(self) -> None:
         """Kill the kernel and everything it started, from any thread (the wall-clock limit)."""
@@ -70,8 +70,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.process_limit is not None:
-            self.process_limit.close()
+        if self.sandbox_groups is not None:
+            self.sandbox_groups.close()
 
     def release(self) -> None:
         """After shutdown: nothing of the sandbox may be left running."""

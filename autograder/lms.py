@@ -149,6 +149,8 @@ def fill_canvas(gradebook: Path, grades: list[Grade], user_ids: dict[str, str], 
     by_login = {rows[i][login_column].strip().lower(): i for i in student_rows if rows[i][login_column].strip()}
 
     outcome = Outcome(destination)
+    if not grades:
+        outcome.notes.append("nothing graded yet (make autograde): no column was added or filled")
     for assignment in sorted({g.assignment for g in grades}):
         column = _canvas_column(header, assignment)
         if column is None:

@@ -53,7 +53,7 @@ class Evaluator:
         argv = [sys.executable, script, str(self.exchange), str(self.requests)]
         spec = sandbox.Spec(scratch=self.exchange, limits=limits,
                             read_only=[(EVALUATOR, "/opt/grader/model_evaluator.py"), (self.requests, str(self.requests))])
-        self.processes = sandbox.ProcessLimit(limits.processes if sandboxed else None, limits.memory_mb if sandboxed else None)
+        self.processes = sandbox.SandboxGroups(limits.processes if sandboxed else None, limits.memory_mb if sandboxed else None)
         command = sandbox.command(spec, argv) if sandboxed else argv
         environment = sandbox.minimal_host_environment() if sandboxed else {**sandbox.environment(spec),
                                                                              "HOME": str(self.exchange)}

@@ -152,7 +152,7 @@ def command(spec: Spec, argv: list[str]) -> list[str]:
     return arguments
 
 
-class ProcessLimit:
+class SandboxGroups:
     """The control groups of one sandbox: at most *count* processes, at most *memory_mb* of memory for
     all its processes together (resident and tmpfs pages alike: its /tmp and /dev/shm are charged to
     it), a CPU share equal to every other sandbox's, and a way to kill them all.
@@ -291,7 +291,7 @@ def rlimits(limits: Limits) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
-def preexec(limits: Limits, processes: ProcessLimit):
+def preexec(limits: Limits, processes: SandboxGroups):
     def setup() -> None:
         processes.apply()
         rlimits(limits)
@@ -300,7 +300,7 @@ def preexec(limits: Limits, processes: ProcessLimit):
 
 def run(spec: Spec, argv: list[str], *, timeout: float | None, **popen) -> subprocess.CompletedProcess:
     """Run *argv* in a sandbox to completion (or kill it at *timeout*)."""
-    processes = ProcessLimit(spec.limits.processes, spec.limits.memory_mb)
+    processes = SandboxGroups(spec.limits.processes, spec.limits.memory_mb)
     try:
         return subprocess.run(command(spec, argv), env=minimal_host_environment(), timeout=timeout,
                               preexec_fn=preexec(spec.limits, processes), **popen)
@@ -316,7 +316,7 @@ def minimal_host_environment() -> dict[str, str]:
 def check(scratch: Path) -> None:
     """Start one trivial sandbox; SandboxUnavailable with the cause and the fix if that fails."""
     spec = Spec(scratch=scratch, limits=Limits(memory_mb=None, processes=64))
-    ProcessLimit(None, memory_mb=256).close()  # as root: the memory and CPU groups every job gets can be made
+    SandboxGroups(None, memory_mb=256).close()  # as root: the memory and CPU groups every job gets can be made
     try:
         done = run(spec, [sys.executable, "-S", "-c", "import os; open('ok', 'w').write(str(os.getuid()))"],
                    timeout=60, capture_output=True, text=True)

@@ -107,3 +107,21 @@ def test_moodle_feedback_zip_files_each_student_in_their_own_folder(tmp_path):
     first = (tmp_path / "feedback.zip").read_bytes()
     lms.moodle_feedback_zip(feedback, collected, tmp_path / "feedback.zip")
     assert (tmp_path / "feedback.zip").read_bytes() == first, "the same feedback, the same zip"
+
+
+def test_make_grades_passes_the_lms_files_through(tmp_path):
+    """The Makefile's variables reach the command: an empty course fills nothing and says so."""
+    import os
+    import subprocess
+
+    from autograder import config
+
+    env = {**os.environ, "COURSE_DIR": str(tmp_path / "course")}
+    canvas = subprocess.run(["make", "-s", "grades", "LMS=canvas", f"GRADEBOOK={GOLDEN / 'canvas_gradebook.csv'}"],
+                            cwd=config.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert canvas.returncode == 0, canvas.stderr
+    assert "0 grade(s) written to" in canvas.stdout and "nothing graded yet" in canvas.stdout
+    assert (tmp_path / "course" / "lms" / "canvas-canvas_gradebook.csv").is_file()
+    moodle = subprocess.run(["make", "-s", "grades", "LMS=moodle", f"WORKSHEET={GOLDEN / 'moodle_worksheet.csv'}"],
+                            cwd=config.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert moodle.returncode != 0 and "ASSIGNMENT=id" in moodle.stderr

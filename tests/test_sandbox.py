@@ -161,7 +161,7 @@ def _in_groups(tmp_path, code, memory_mb):
     scratch = tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
     limits = sandbox.Limits(processes=64, memory_mb=memory_mb)
-    groups = sandbox.ProcessLimit(64, memory_mb)
+    groups = sandbox.SandboxGroups(64, memory_mb)
     try:
         done = subprocess.run(sandbox.command(sandbox.Spec(scratch=scratch, limits=limits),
                                               [sys.executable, "-c", textwrap.dedent(code)]),
