@@ -265,12 +265,13 @@ def grades_from_export(rows: list[dict[str, str]], results: dict[tuple[str, str]
 
 
 def feedback_summary(result, score: float, max_score: float) -> str:
-    """One line for the LMS' comment box: the score, the tests lost, a late penalty."""
+    """A short text for the LMS' comment box: the score, the tests lost, every test's points, a late penalty."""
     text = f"{score:g}/{max_score:g} points."
     if result is None:
         return text
     lost = [f"{t.grade_id} {t.points:g}/{t.max_points:g}" for t in result.tests if t.points < t.max_points]
     text += f" Lost: {', '.join(lost)}." if lost else " Every test passed."
+    text += " Per test: " + ", ".join(f"{t.grade_id} {t.points:g}/{t.max_points:g}" for t in result.tests) + "."
     if getattr(result, "late_penalty", 0):
         text += f" Late: {result.late_penalty:g} points off."
     return text + " Details in the feedback file."

@@ -16,15 +16,21 @@ the other and the overlap is at least ``MIN_TOKENS`` long (a few shared lines ar
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .notebooks import compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers
 
 THRESHOLD = 0.6
+# Honest answers of a whole notebook are a few KB; what is compared of one submission stops here, so a
+# notebook stuffed with code (intake allows 1 MB per cell) cannot make the comparison of the class slow.
+MAX_CODE_CHARS = 100_000
 MIN_TOKENS = 60
 NOISE = 20        # copydetect's k: token runs shorter than this are never evidence
 GUARANTEE = 30    # every shared run this long is found (window = GUARANTEE - NOISE + 1)
@@ -48,9 +54,10 @@ class Pair:
 def answer_code(notebook, scaffold: frozenset[str] = frozenset()) -> str:
     """The student's own code: every code answer cell, in notebook order, but those left as the
     release gave them (*scaffold*: "# YOUR CODE HERE" is nobody's code, and two blanks are not a pair)."""
-    return "\n\n".join(cell.source for cell in notebook.cells
+    code = "\n\n".join(cell.source for cell in notebook.cells
                        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution")
                        and cell.source.strip() not in scaffold)
+    return code[:MAX_CODE_CHARS]
 
 
 def scaffold_sources(assignment: str) -> frozenset[str]:
@@ -70,10 +77,20 @@ def boilerplate_code(assignment: str) -> str:
                        + list(solution_answers(assignment).values()) + [answer_code(reference)])
 
 
+def _stable_kgram_hashes(string: str, k: int) -> np.ndarray:
+    """copydetect's k-gram hashes, from a BLAKE2 digest instead of Python's hash(), which
+    changes with every process (PYTHONHASHSEED): the same class must give the same pairs every run."""
+    return np.array([int.from_bytes(hashlib.blake2b(string[i:i + k].encode(), digest_size=8).digest(), "little",
+                                    signed=True) for i in range(len(string) - k + 1)], dtype=np.int64)
+
+
 def compare(codes: dict[str, str], boilerplate: str) -> list[Pair]:
     """Every pair of *codes* (student -> code) above the threshold, most alike first."""
+    import copydetect.utils
     from copydetect import CodeFingerprint, compare_files
     from copydetect.utils import highlight_overlap
+
+    copydetect.utils.hashed_kgrams = _stable_kgram_hashes  # the one function copydetect hashes with
 
     # Every k-gram of the boilerplate (window 1, as copydetect does), not only its winnowed ones.
     base = CodeFingerprint("boilerplate.py", NOISE, 1, fp=io.StringIO(boilerplate))

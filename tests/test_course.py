@@ -476,6 +476,7 @@ def test_grades_and_feedback_go_back_in_the_files_canvas_and_moodle_import(grade
     jane, max_ = sheet["Participant 1001"], sheet["Participant 1002"]
     assert jane[header.index("Grade")] == "100.00" and "Every test passed" in jane[header.index("Feedback comments")]
     assert max_[header.index("Grade")] == "0.00" and "Lost: test-heaviside" in max_[header.index("Feedback comments")]
+    assert "Per test: test-heaviside 1/1," in jane[header.index("Feedback comments")]
     assert moodle.missing == ["Participant 1003 (Ann Other)"] and "smithj" in " ".join(moodle.unknown)
 
     feedback = course.feedback(A01)
