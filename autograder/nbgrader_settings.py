@@ -18,9 +18,11 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     SaveAutoGrades)
 from traitlets.config import Config
 
-from . import config, schedule
+from . import config, nbgrader_metadata, schedule
 from .preprocessors import (ApplyVerdicts, ColabBadge, HideRubrics, RunJobHere, ShortTracebacks, ShowRubrics,
                             UseJobResult)
+
+nbgrader_metadata.install()  # every nbgrader run of this course's configuration validates faster
 
 
 def autograde_preprocessors(execute) -> list:
