@@ -146,18 +146,27 @@ mnist_history = type("History", (), {"history": {"loss": [0.01] * 12, "accuracy"
 # assignment -> student -> (answer cells changed from the reference, tests that must fail)
 WRONG = {
     A01B: {
-        # An unclipped loss, a one-sided difference and a miscount: the visible tests catch only the first.
+        # An unclipped loss, a one-sided difference, a miscount, a missing sigma' and a transposed weight
+        # matrix: the visible tests catch only the first.
         "wrong-a": ({
             **_replace(A01B, "bp-ex1-forward", "A2 = np.clip(A2, 1e-12, 1 - 1e-12)\n    ", ""),
             **_replace(A01B, "bp-ex3-numerical", "x[index] = original - eps\n", "x[index] = original\n",
                        "(up - down) / (2 * eps)", "(up - down) / eps"),
             **_replace(A01B, "bp-ex5-symmetry", "DISTINCT_HIDDEN_UNITS = len(", "DISTINCT_HIDDEN_UNITS = 4 or len("),
-        }, {"test-bp-forward", "test-bp-numerical-gradient", "test-bp-symmetry"}),
+            # dl/da alone, without sigma'(z): negative, so the visible test passes.
+            **_replace(A01B, "bp-ex2a-hand-neuron", "HAND_DELTA = HAND_A - 1.0", "HAND_DELTA = (HAND_A - 1.0) / (HAND_A * (1 - HAND_A))"),
+            **_replace(A01B, "bp-ex6-shapes", "SHAPE_W_HIDDEN, SHAPE_B_HIDDEN = (10, 50)", "SHAPE_W_HIDDEN, SHAPE_B_HIDDEN = (50, 10)"),
+            # One backward pass per parameter, as if reverse mode were forward mode.
+            **_replace(A01B, "bp-ex7-autodiff", "REVERSE_MODE_BACKWARD_PASSES = 1 ", "REVERSE_MODE_BACKWARD_PASSES = N_PARAMETERS "),
+        }, {"test-bp-forward", "test-bp-numerical-gradient", "test-bp-symmetry", "test-bp-hand-neuron", "test-bp-shapes",
+            "test-bp-autodiff-passes"}),
         # Averaged over examples only (right for one output, wrong for two), and gradient ascent.
         "wrong-b": ({
             **_replace(A01B, "bp-ex2-backward", "(A2 - Y) / Y.size", "(A2 - Y) / len(Y)"),
             **_replace(A01B, "bp-ex4-train", "params[name] - learning_rate", "params[name] + learning_rate"),
-        }, {"test-bp-backward", "test-bp-train"}),
+            # The biases forgotten: costs the count, not exercise 7, which is judged on the student's own count.
+            **_replace(A01B, "bp-ex6-shapes", "10 * 50 + 50 + 50 * 3 + 3", "10 * 50 + 50 * 3"),
+        }, {"test-bp-backward", "test-bp-train", "test-bp-parameter-count"}),
     },
     A02: {
         "wrong-a": ({

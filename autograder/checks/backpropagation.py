@@ -181,3 +181,59 @@ def symmetry(ev: Evidence, challenge: dict) -> None:
     require(ev.number("distinct", "DISTINCT_HIDDEN_UNITS") == 1,
             "DISTINCT_HIDDEN_UNITS: compare the columns of W1 after training from zero; how many differ?")
     require(ev.flag("solves") is False, "ZERO_START_SOLVES_XOR: do the rounded predictions equal y_xor?")
+
+
+# Exercise 2a: one sigmoid neuron, w = (0.5, -1), b = 0.25, x = (2, 1), y = 1. Answers worked by hand
+# to three or four decimals are right, so the tolerance is 1e-3 (the nearest wrong answers, a sign slip or
+# a missing sigma', are 0.88 and 0.11 away).
+HAND_W, HAND_B, HAND_X, HAND_Y = np.array([0.5, -1.0]), 0.25, np.array([2.0, 1.0]), 1.0
+HAND_TOLERANCE = 1e-3
+
+
+@CHECKS.test("test-bp-hand-neuron")
+def hand_neuron(ev: Evidence, challenge: dict) -> None:
+    z = float(HAND_W @ HAND_X + HAND_B)
+    a = float(sigmoid(z))
+    delta = a - HAND_Y
+    expected = {"z": (z, "HAND_Z: the weighted sum of the inputs plus the bias"),
+                "a": (a, "HAND_A: the sigmoid of HAND_Z"),
+                "delta": (delta, "HAND_DELTA: differentiate the loss with respect to a, then multiply by sigma'(z)"),
+                "dw1": (delta * HAND_X[0], "HAND_DW1: one more step of the chain rule, from z to w1")}
+    for key, (value, hint) in expected.items():
+        require(abs(ev.number(key, hint.split(":")[0]) - value) <= HAND_TOLERANCE, f"{hint} (not right yet)")
+
+
+# Exercise 6: 10 inputs, 50 hidden units, 3 outputs, a batch of 32.
+SHAPES = {"SHAPE_X": [32, 10], "SHAPE_W_HIDDEN": [10, 50], "SHAPE_B_HIDDEN": [50], "SHAPE_W_OUTPUT": [50, 3],
+          "SHAPE_B_OUTPUT": [3], "SHAPE_OUTPUT": [32, 3]}
+N_PARAMETERS = 10 * 50 + 50 + 50 * 3 + 3
+
+
+def _whole_numbers(value, what: str) -> list[int]:
+    require(isinstance(value, list) and all(type(n) is int for n in value),
+            f"{what} should be whole numbers, not {type(value).__name__}")
+    return value
+
+
+@CHECKS.test("test-bp-shapes")
+def shapes(ev: Evidence, challenge: dict) -> None:
+    recorded = ev.mapping("shapes", "the shapes")
+    for name, shape in SHAPES.items():
+        require(_whole_numbers(recorded.get(name), name) == shape,
+                f"{name} is not right: rows are examples, and a layer's weights go from its inputs to its units")
+
+
+@CHECKS.test("test-bp-parameter-count")
+def parameter_count(ev: Evidence, challenge: dict) -> None:
+    [count] = _whole_numbers([ev.value("count")], "N_PARAMETERS")
+    require(count == N_PARAMETERS, "N_PARAMETERS: count every layer's weights and its biases")
+
+
+@CHECKS.test("test-bp-autodiff-passes")
+def autodiff_passes(ev: Evidence, challenge: dict) -> None:
+    # Judged against the student's own N_PARAMETERS: a wrong count costs exercise 6's point, not this one.
+    count, forward_passes, reverse, central = _whole_numbers(
+        [ev.value(k) for k in ("n_parameters", "forward", "reverse", "central")], "the counts")
+    require(forward_passes == count, "FORWARD_MODE_PASSES: how many input directions are there?")
+    require(reverse == 1, "REVERSE_MODE_BACKWARD_PASSES: how many losses are sent back?")
+    require(central == 2 * count, "CENTRAL_DIFFERENCE_EVALUATIONS: count the loss evaluations per parameter")
