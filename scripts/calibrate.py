@@ -96,6 +96,7 @@ def a03(ns: dict) -> dict:
     from autograder.checks import logistic_regression as check
 
     _, X_test, _, y_test = check.cancer_split()
+    _, X_valid, _, y_valid = check.cancer_validation_split()
     _, Xi_test, _, yi_test = check.iris_split()
     accuracy = lambda model, X, y: float(np.mean((predict(model, X)[:, 0] >= 0.5) == y))  # noqa: E731
     return {
@@ -103,6 +104,12 @@ def a03(ns: dict) -> dict:
         f"two-feature accuracy (>= {check.TWO_FEATURE_MIN_ACCURACY})": accuracy(ns["two_feature_model"], X_test[:, [0, 1]], y_test),
         f"iris sparse accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(predict(ns["softmax_sparse"], Xi_test).argmax(1) == yi_test)),
         f"iris one-hot accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(predict(ns["softmax_onehot"], Xi_test).argmax(1) == yi_test)),
+        # Exercise 2b: what the rule picks on validation (several candidates may tie), and what it does on test.
+        "screening threshold (the notebook's pick)": ns["SCREEN_THRESHOLD"],
+        "screening choices the rule allows": len(check.screening_choices(predict(ns["cancer_model"], X_valid), y_valid)),
+        "test: malignant called benign": ns["SCREEN_MISSED"],
+        "test: false alarms": ns["SCREEN_FALSE_ALARMS"],
+        "validation: malignant called benign at 0.05": check._mistakes(predict(ns["cancer_model"], X_valid)[:, 0] >= 0.05, y_valid)[0],
     }
 
 

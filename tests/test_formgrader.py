@@ -25,6 +25,7 @@ from autograder import config, formgrader
 from autograder.course import Course
 from autograder.notebooks import (compose_submission, is_written_answer, nbgrader_meta, read_notebook,
                                   released_notebook, solution_answers, source_notebook, split_mark_scheme)
+from autograder.preprocessors.rubrics import RERUN_NOTE
 from autograder.results import grade_table
 
 pytestmark = pytest.mark.slow  # grades notebooks, starts JupyterLab and a browser
@@ -168,6 +169,7 @@ def test_rubrics_are_beside_the_answers_for_the_grader_only(graded):
     texts = [c.source for c in autograded.cells]
     answer = texts.index(OWN_WORDS["written-1"])
     assert "Rubric for `written-1`" in texts[answer + 1], "the rubric follows the answer it grades"
+    assert RERUN_NOTE in texts[answer + 1], "the rubric warns that the graded copy is the grader's own run"
     lines = mark_scheme_lines(A01)
     assert lines and all(any(line in text for text in texts) for line in lines)
     feedback = "\n".join(p.read_text() for p in course.feedback(A01))

@@ -28,6 +28,14 @@ def cancer_split():
     return train_test_split(data.data, data.target, test_size=0.2, stratify=data.target, random_state=42)
 
 
+def cancer_validation_split():
+    """The notebook's validation split: 20 % of the training part, stratified, as the data cell makes it."""
+    from sklearn.model_selection import train_test_split
+
+    X_train, _, y_train, _ = cancer_split()
+    return train_test_split(X_train, y_train, test_size=0.2, stratify=y_train, random_state=42)
+
+
 def two_feature_columns() -> list[int]:
     from sklearn.datasets import load_breast_cancer
 
@@ -44,6 +52,7 @@ def iris_split():
 
 
 CHECKS.inputs("cancer-test")(lambda: cancer_split()[1].astype("float32"))
+CHECKS.inputs("cancer-valid")(lambda: cancer_validation_split()[1].astype("float32"))
 CHECKS.inputs("cancer-test-two")(lambda: cancer_split()[1][:, two_feature_columns()].astype("float32"))
 CHECKS.inputs("iris-test")(lambda: iris_split()[1].astype("float32"))
 
@@ -104,6 +113,53 @@ def predict_labels(ev: Evidence, challenge: dict) -> None:
         wrong = int(np.sum(labels != expected))
         require(wrong == 0, f"{what} gives {wrong} wrong label(s): label 1 when the probability is >= the threshold "
                             f"({threshold:.2f})")
+
+
+# Exercise 2b: the screening rule, applied by the grader to its own measurement of the student's model.
+SCREEN_CANDIDATES = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2))
+SCREEN_MOST_MISSED = 1
+# A probability this close to the threshold may land on either side in another float32 run: both counts pass.
+SCREEN_BAND = 1e-6
+
+
+def _mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+    """(malignant called benign, benign flagged as malignant) for labels *benign* (True = called benign)."""
+    return int(np.sum(benign & (y == 0))), int(np.sum(~benign & (y == 1)))
+
+
+def screening_choices(proba: np.ndarray, y: np.ndarray) -> set[float]:
+    """The candidates the rule allows: at most SCREEN_MOST_MISSED malignant called benign, fewest false
+    alarms; if none keeps to the limit, fewest missed, then fewest false alarms."""
+    counts = {t: _mistakes(proba[:, 0] >= t, y) for t in SCREEN_CANDIDATES}
+    allowed = {t: c[1] for t, c in counts.items() if c[0] <= SCREEN_MOST_MISSED}
+    if not allowed:
+        allowed = counts
+    best = min(allowed.values())
+    return {t for t, key in allowed.items() if key == best}
+
+
+@CHECKS.test("test-screen-threshold", models={"model": ("cancer-valid", "cancer-test")})
+def screen_threshold(ev: Evidence, challenge: dict) -> None:
+    _, _, _, y_valid = cancer_validation_split()
+    _, _, _, y_test = cancer_split()
+    model = ev.model("model", "cancer_model")
+    valid, test = model.predicted("cancer-valid"), model.predicted("cancer-test")
+    for proba, y in ((valid, y_valid), (test, y_test)):
+        _binary_accuracy(proba, y)  # the shape and range checks
+    threshold = ev.number("threshold", "SCREEN_THRESHOLD")
+    require(any(abs(threshold - t) < 1e-9 for t in SCREEN_CANDIDATES), "SCREEN_THRESHOLD should be one of CANDIDATE_THRESHOLDS")
+    threshold = min(SCREEN_CANDIDATES, key=lambda t: abs(t - threshold))
+    missed, alarms = _mistakes(valid[:, 0] >= threshold, y_valid)
+    require(threshold in screening_choices(valid, y_valid),
+            f"SCREEN_THRESHOLD is not the candidate the rule picks on the validation split (the grader measures "
+            f"your cancer_model there: at {threshold:g}, {missed} malignant called benign, {alarms} false alarms)")
+    low, high = (_mistakes(test[:, 0] >= threshold + d, y_test) for d in (-SCREEN_BAND, SCREEN_BAND))
+    for key, i, what in (("missed", 0, "SCREEN_MISSED: malignant test tumours called benign"),
+                         ("false_alarms", 1, "SCREEN_FALSE_ALARMS: benign test tumours flagged")):
+        value = ev.value(key)
+        require(type(value) is int, f"{what.split(':')[0]} should be a whole number")
+        require(min(low[i], high[i]) <= value <= max(low[i], high[i]),
+                f"{what} at your threshold: count them on the test split (not the validation split)")
 
 
 @CHECKS.test("test-two-feature-model", models={"model": ("cancer-test-two",)})

@@ -15,6 +15,10 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ..notebooks import is_written_answer, nbgrader_meta, read_notebook, source_notebook, split_mark_scheme
 
 RUBRIC_KEY = "rubric_for"
+# Formgrader shows the grader's re-executed copy, not the run the student wrote about (Colab, maybe a GPU).
+RERUN_NOTE = ("*Numbers.* The outputs above come from the grader's own run of this notebook; numbers the student "
+              "quotes from their run may differ a little (another machine, another random draw). Do not deduct for "
+              "small differences; deduct only for numbers the student's notebook could not have produced.")
 
 
 def rubrics(assignment: str) -> dict[str, tuple[str, str]]:
@@ -26,7 +30,7 @@ def rubrics(assignment: str) -> dict[str, tuple[str, str]]:
 def rubric_cell(grade_id: str, points: float, model_answer: str, scheme: str):
     source = (f"> **Rubric for `{grade_id}` ({points:g} points)**: for the grader only; it is not in the "
               f"student's release or feedback.\n>\n> *Model answer.* {model_answer}\n>\n"
-              + "\n".join(f"> {line}" for line in scheme.splitlines()))
+              + "\n".join(f"> {line}" for line in scheme.splitlines()) + f"\n>\n> {RERUN_NOTE}")
     cell = new_markdown_cell(source)
     cell.metadata["autograder"] = {RUBRIC_KEY: grade_id}
     return cell
