@@ -120,6 +120,10 @@ SCREEN_CANDIDATES = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05),
 SCREEN_MOST_MISSED = 1
 # A probability this close to the threshold may land on either side in another float32 run: both counts pass.
 SCREEN_BAND = 1e-6
+# The screened model must be a real classifier (a constant one makes every high threshold "fewest false alarms"
+# with nothing learnt): far below any honest exercise 1 (0.956 at worst over seeds) and far above a constant
+# model (0.63, the benign share).
+SCREEN_MIN_ACCURACY = 0.85
 
 
 def _mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
@@ -144,8 +148,10 @@ def screen_threshold(ev: Evidence, challenge: dict) -> None:
     _, _, _, y_test = cancer_split()
     model = ev.model("model", "cancer_model")
     valid, test = model.predicted("cancer-valid"), model.predicted("cancer-test")
-    for proba, y in ((valid, y_valid), (test, y_test)):
-        _binary_accuracy(proba, y)  # the shape and range checks
+    _binary_accuracy(valid, y_valid)  # the shape and range checks
+    accuracy = _binary_accuracy(test, y_test)
+    require(accuracy >= SCREEN_MIN_ACCURACY, f"screen with exercise 1's trained cancer_model (this one classifies "
+                                             f"{accuracy:.0%} of the test tumours right at 0.5)")
     threshold = ev.number("threshold", "SCREEN_THRESHOLD")
     require(any(abs(threshold - t) < 1e-9 for t in SCREEN_CANDIDATES), "SCREEN_THRESHOLD should be one of CANDIDATE_THRESHOLDS")
     threshold = min(SCREEN_CANDIDATES, key=lambda t: abs(t - threshold))

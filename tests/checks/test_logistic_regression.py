@@ -51,6 +51,32 @@ def test_cancer_right_and_wrong(verdict):
     assert "accuracy" in verdict("test-cancer-model", cancer_model=_model(check.cancer_split()[0])).message  # untrained
 
 
+def _screening(model, split=check.cancer_split):
+    """What exercise 2b's rule gives for *model*, counted on *split*'s held-out part."""
+    _, X_valid, _, y_valid = check.cancer_validation_split()
+    _, X_held, _, y_held = split()
+    choices = check.screening_choices(model.predict(X_valid, verbose=0), y_valid)
+    threshold = min(choices)
+    missed, alarms = check._mistakes(model.predict(X_held, verbose=0)[:, 0] >= threshold, y_held)
+    return {"cancer_model": model, "SCREEN_THRESHOLD": threshold, "SCREEN_MISSED": missed, "SCREEN_FALSE_ALARMS": alarms}
+
+
+def test_screening_right_and_wrong(verdict):
+    model = _cancer()
+    right = _screening(model)
+    assert verdict("test-screen-threshold", **right).passed
+    lowest = {**right, "SCREEN_THRESHOLD": 0.05}  # the limit ignored: 0.05 misses several malignant tumours
+    assert "rule picks" in verdict("test-screen-threshold", **lowest).message
+    assert "one of CANDIDATE" in verdict("test-screen-threshold", **{**right, "SCREEN_THRESHOLD": 0.42}).message
+    assert "test split" in verdict("test-screen-threshold", **{**right, "SCREEN_MISSED": right["SCREEN_MISSED"] + 1}).message
+    assert "test split" in verdict("test-screen-threshold",
+                                   **{**right, "SCREEN_FALSE_ALARMS": right["SCREEN_FALSE_ALARMS"] + 1}).message
+    # A constant model: every high threshold misses nothing, so the rule alone would accept it.
+    constant = keras.Sequential([keras.Input((30,)), keras.layers.Dense(1, activation="sigmoid")])
+    constant.layers[-1].set_weights([np.zeros((30, 1)), np.array([2.0])])
+    assert "trained cancer_model" in verdict("test-screen-threshold", **_screening(constant)).message
+
+
 def _labels(strict=False, ignore_threshold=False, keep_column=False):
     def predict_labels(model, X, threshold=0.5):
         p = model.predict(X, verbose=0)
