@@ -109,7 +109,7 @@ def a03(ns: dict) -> dict:
         "screening choices the rule allows": len(check.screening_choices(predict(ns["cancer_model"], X_valid), y_valid)),
         "test: malignant called benign": ns["SCREEN_MISSED"],
         "test: false alarms": ns["SCREEN_FALSE_ALARMS"],
-        "validation: malignant called benign at 0.05": check._mistakes(predict(ns["cancer_model"], X_valid)[:, 0] >= 0.05, y_valid)[0],
+        "validation: malignant called benign at 0.05": check.screening_mistakes(predict(ns["cancer_model"], X_valid)[:, 0] >= 0.05, y_valid)[0],
     }
 
 

@@ -126,7 +126,7 @@ SCREEN_BAND = 1e-6
 SCREEN_MIN_ACCURACY = 0.85
 
 
-def _mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+def screening_mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
     """(malignant called benign, benign flagged as malignant) for labels *benign* (True = called benign)."""
     return int(np.sum(benign & (y == 0))), int(np.sum(~benign & (y == 1)))
 
@@ -134,7 +134,7 @@ def _mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
 def screening_choices(proba: np.ndarray, y: np.ndarray) -> set[float]:
     """The candidates the rule allows: at most SCREEN_MOST_MISSED malignant called benign, fewest false
     alarms; if none keeps to the limit, fewest missed, then fewest false alarms."""
-    counts = {t: _mistakes(proba[:, 0] >= t, y) for t in SCREEN_CANDIDATES}
+    counts = {t: screening_mistakes(proba[:, 0] >= t, y) for t in SCREEN_CANDIDATES}
     allowed = {t: c[1] for t, c in counts.items() if c[0] <= SCREEN_MOST_MISSED}
     if not allowed:
         allowed = counts
@@ -155,11 +155,11 @@ def screen_threshold(ev: Evidence, challenge: dict) -> None:
     threshold = ev.number("threshold", "SCREEN_THRESHOLD")
     require(any(abs(threshold - t) < 1e-9 for t in SCREEN_CANDIDATES), "SCREEN_THRESHOLD should be one of CANDIDATE_THRESHOLDS")
     threshold = min(SCREEN_CANDIDATES, key=lambda t: abs(t - threshold))
-    missed, alarms = _mistakes(valid[:, 0] >= threshold, y_valid)
+    missed, alarms = screening_mistakes(valid[:, 0] >= threshold, y_valid)
     require(threshold in screening_choices(valid, y_valid),
             f"SCREEN_THRESHOLD is not the candidate the rule picks on the validation split (the grader measures "
             f"your cancer_model there: at {threshold:g}, {missed} malignant called benign, {alarms} false alarms)")
-    low, high = (_mistakes(test[:, 0] >= threshold + d, y_test) for d in (-SCREEN_BAND, SCREEN_BAND))
+    low, high = (screening_mistakes(test[:, 0] >= threshold + d, y_test) for d in (-SCREEN_BAND, SCREEN_BAND))
     for key, i, what in (("missed", 0, "SCREEN_MISSED: malignant test tumours called benign"),
                          ("false_alarms", 1, "SCREEN_FALSE_ALARMS: benign test tumours flagged")):
         value = ev.value(key)

@@ -57,7 +57,7 @@ def _screening(model, split=check.cancer_split):
     _, X_held, _, y_held = split()
     choices = check.screening_choices(model.predict(X_valid, verbose=0), y_valid)
     threshold = min(choices)
-    missed, alarms = check._mistakes(model.predict(X_held, verbose=0)[:, 0] >= threshold, y_held)
+    missed, alarms = check.screening_mistakes(model.predict(X_held, verbose=0)[:, 0] >= threshold, y_held)
     return {"cancer_model": model, "SCREEN_THRESHOLD": threshold, "SCREEN_MISSED": missed, "SCREEN_FALSE_ALARMS": alarms}
 
 
