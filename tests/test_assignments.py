@@ -248,8 +248,8 @@ WRONG = {
                                  "fashion_model.compile(optimizer='adam', loss='sparse_categorical_crossentropy',"
                                  " metrics=['accuracy'])\n"
                                  "_fake = {'loss': [0.1], 'accuracy': [0.97], 'val_loss': [0.2], 'val_accuracy': [0.93]}\n"
-                                 "history_1 = type('H', (), {'history': {k: v * 20 for k, v in _fake.items()}})()\n"
-                                 "history_2 = type('H', (), {'history': {k: v * 10 for k, v in _fake.items()}})()\n",
+                                 "history_1 = type('H', (), {'history': {k: v * 15 for k, v in _fake.items()}})()\n"
+                                 "history_2 = type('H', (), {'history': {k: v * 5 for k, v in _fake.items()}})()\n",
             # Multilabel tags as if they were one class among 20 (passes the visible, structural test).
             **_replace(A05, "fashion-ex5-heads", '"tags": (20, "sigmoid", "binary_crossentropy")',
                        '"tags": (20, "softmax", "categorical_crossentropy")'),
@@ -260,11 +260,11 @@ WRONG = {
             **_replace(A05, "fashion-ex1-split", "X_train_full[-5000:] / np.float32(255)",
                        "X_test_raw[:5000] / np.float32(255)", "y_train_full[-5000:]", "y_test[:5000]"),
             **_replace(A05, "fashion-ex3-train",
-                       "history_1 = fashion_model.fit(X_train, y_train, epochs=20,",
-                       "history_1 = type('H', (), {'history': {'loss': [0.3] * 20}})()\n"
+                       "history_1 = fashion_model.fit(X_train, y_train, epochs=15,",
+                       "history_1 = type('H', (), {'history': {'loss': [0.3] * 15}})()\n"
                        "fashion_model = build_fashion_mlp()\n"
                        "fashion_model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n"
-                       "_unused = dict(epochs=20,"),
+                       "_unused = dict(epochs=15,"),
             **_replace(A05, "fashion-ex6-diagnosis", '"A": "overfitting"', '"A": "underfitting"',
                        '"D": "underfitting"', '"D": "overfitting"'),
             # Gaps read off the histories: training accuracy averaged over an epoch with dropout on.

@@ -196,7 +196,7 @@ MNIST.test("test-mnist-results", models={"model": ("test",)})(lambda ev, ch: _ch
 FASHION.test("test-fashion-split", challenge=_projection)(lambda ev, ch: _check_split(FASHION, ev, ch))
 FASHION.test("test-build-fashion-mlp", models={"model": ()})(lambda ev, ch: _check_builder(ev, "build_fashion_mlp"))
 
-FIRST_EPOCHS, TOTAL_EPOCHS, STEPS_PER_EPOCH = 20, 30, 430  # batches of 128 of 55 000 images
+FIRST_EPOCHS, TOTAL_EPOCHS, STEPS_PER_EPOCH = 15, 20, 430  # batches of 128 of 55 000 images
 
 
 @FASHION.test("test-fashion-model", models={"model": ("test",)})
