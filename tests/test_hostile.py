@@ -8,6 +8,7 @@ test_colab.py; tampering with Keras methods in test_assignments.py.)
 """
 
 import json
+import shutil
 
 import nbformat
 import psutil
@@ -74,6 +75,17 @@ HOSTILE = {
     "disk-filler": (_with(EX1, "for _i in range(5):\n    with open(f'filler-{_i}', 'wb') as _f:\n"
                                "        for _ in range(100):\n            _f.write(b'x' * (1 << 20))"),
                     None, "wrote more than 300 MB of files"),
+    # Tries to fill the sandbox's root, /dev and /etc (once unsized tmpfs on the host's shared memory,
+    # 960 MB outside every limit): read-only, so each write is refused and the honest answer counts.
+    "root-filler": (_with(EX1, "for _path in ('/filler', '/dev/filler', '/etc/filler'):\n    try:\n"
+                               "        with open(_path, 'wb') as _f:\n            for _ in range(300):\n"
+                               "                _f.write(b'x' * (1 << 20))\n    except OSError as _exc:\n"
+                               "        print('refused', _path, _exc.errno)"), FULL, None),
+    # Six busy processes for 3 s: they share this job's CPU share with each other, and the job is graded.
+    "cpu-hog": (_with(EX1, "import os, time\n_kids = []\nfor _ in range(6):\n    _pid = os.fork()\n"
+                           "    if _pid == 0:\n        _end = time.time() + 3\n        while time.time() < _end:\n"
+                           "            pass\n        os._exit(0)\n    _kids.append(_pid)\n"
+                           "for _pid in _kids:\n    os.waitpid(_pid, 0)"), FULL, None),
     "endless-loop": ({**REFERENCE, EX1: "while True:\n    pass"}, FULL - 2, None),
     # Swallows the interrupt the cell timeout sends; nbclient gives up on the kernel after a second timeout.
     "stubborn-loop": ({**REFERENCE, EX1: "while True:\n    try:\n        while True:\n            pass\n"
@@ -121,14 +133,20 @@ def batch(tmp_path_factory):
     # A second notebook beside the graded one is not graded, but named in the result.
     (course.submission_dir("two-notebooks", A01) / "scratch.ipynb").write_text("{}")
     lines = []
+    before = _host(root)
     results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=100, memory_mb=3072, processes=512,
                                                                                   output_kb=1024, disk_mb=300))
-    return course, {r.student: r for r in results}, lines
+    return course, {r.student: r for r in results}, lines, (before, _host(root))
+
+
+def _host(root) -> dict[str, int]:
+    """What a job could leave behind on the grader: shared memory (tmpfs) and disk."""
+    return {"shared memory": psutil.virtual_memory().shared, "disk": shutil.disk_usage(root).used}
 
 
 @pytest.mark.parametrize("student", sorted(HOSTILE))
 def test_each_hostile_submission_gets_its_due(batch, student):
-    course, results, _ = batch
+    course, results, _, _ = batch
     _, score, message = HOSTILE[student]
     result = results[student]
     if score is None:
@@ -140,7 +158,7 @@ def test_each_hostile_submission_gets_its_due(batch, student):
 
 
 def test_nobody_is_lost_and_progress_is_shown(batch):
-    course, results, lines = batch
+    course, results, lines, _ = batch
     assert set(results) == set(HOSTILE) == {r.student for r in course.results(A01)}
     assert len(lines) == len(HOSTILE) and lines[-1].startswith(f"[{len(HOSTILE)}/{len(HOSTILE)}]")
     assert "0 left" in lines[-1] and "failed" in lines[-1]
@@ -149,13 +167,13 @@ def test_nobody_is_lost_and_progress_is_shown(batch):
 
 
 def test_code_reaching_for_the_grader_is_noted_for_review(batch):
-    _, results, _ = batch
+    _, results, _, _ = batch
     assert any(note.startswith("review:") and "autograder" in note for note in results["rewrites-checks"].notes)
     assert any(note.startswith("review:") and "set_custom_exc" in note for note in results["hides-failures"].notes)
 
 
 def test_files_not_graded_are_named(batch):
-    _, results, _ = batch
+    _, results, _, _ = batch
     assert "not graded: scratch.ipynb" in results["two-notebooks"].notes
     assert "graded 'my homework (2).ipynb' as 01-perceptrons.ipynb" in results["reference"].notes
 
@@ -166,13 +184,28 @@ def test_no_kernel_outlives_the_batch(batch):
 
 
 def test_an_output_flood_is_cut_where_it_is_collected(batch):
-    course, results, _ = batch
+    course, results, _, _ = batch
     graded = (course.root / "autograded" / "output-flood" / A01 / NAME).read_text()
     assert "output truncated by the grader: this cell printed more than 1024 KB" in graded
     assert len(graded) < 4_000_000
 
 
 def test_huge_output_is_cut_in_the_graded_notebook(batch):
-    course, _, _ = batch
+    course, _, _, _ = batch
     graded = (course.root / "autograded" / "huge-output" / A01 / NAME).read_text()
     assert len(graded) < 2_000_000, "nbgrader's LimitOutput keeps the graded notebook small"
+
+
+def test_the_root_dev_and_etc_are_read_only(batch):
+    course, _, _, _ = batch
+    graded = (course.root / "autograded" / "root-filler" / A01 / NAME).read_text()
+    assert all(f"refused {path} 30" in graded for path in ("/filler", "/dev/filler", "/etc/filler")), \
+        "each write should fail with EROFS (30)"
+
+
+def test_the_host_gets_its_memory_and_disk_back(batch):
+    """The disk filler wrote 300 MB, the memory bombs held GBs, the root filler tried 900 MB: none of it
+    stays once the batch is graded (the course folder keeps only results and graded notebooks)."""
+    _, _, _, (before, after) = batch
+    grown = {what: (after[what] - before[what]) >> 20 for what in before}
+    assert all(megabytes < 100 for megabytes in grown.values()), f"MB more than before the batch: {grown}"
