@@ -154,6 +154,7 @@ def _cmd_release(args) -> int:
 def _cmd_autograde(args) -> int:
     from .course import Course
     from .executor import ClusterUnavailable, DaskExecutor
+    from .grading import DiskFull
     from .progress import GradingProgress
     from .results import grade_table
 
@@ -183,7 +184,7 @@ def _cmd_autograde(args) -> int:
         except NOT_READY as exc:
             print(f"error: nothing was graded: {exc}", file=sys.stderr)
             return EXIT_NOT_READY
-        except ClusterUnavailable as exc:
+        except (ClusterUnavailable, DiskFull) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_NOT_READY
     return 0

@@ -40,6 +40,7 @@ from distributed import Client, KilledWorker, LocalCluster, as_completed
 
 from . import config
 from .job import Job, JobResult, run_job
+from .layout import disk_full
 from .version import CourseVersionMismatch, course_version, require_same
 
 # Times a job may lose its worker (killed, out of memory, machine gone) before it is recorded as an error.
@@ -220,6 +221,10 @@ class DaskExecutor:
             return JobResult.read(result)
         except CourseVersionMismatch as exc:
             error = str(exc)
+        except OSError as exc:
+            if disk_full(exc):  # the coordinator's disk, not the job: grading stops (grading.grade)
+                raise
+            error = f"the grading worker failed ({type(exc).__name__}: {exc})"
         except KilledWorker:
             error = (f"the worker grading it died {RETRIES + 1} times (out of memory, killed, or its machine was lost); "
                      "not retried further")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -35,7 +36,7 @@ from . import evidence, intake, judging, nbgrader_settings, preflight, results, 
 from .version import course_version
 from .executor import Executor
 from .job import Job, JobResult, write_job
-from .layout import CourseLayout
+from .layout import CourseLayout, DiskFull, disk_full
 from .notebooks import SubmissionError, read_notebook, source_notebook
 
 
@@ -60,8 +61,24 @@ def record(config: Config, layout: CourseLayout, job: Job, outcome: JobResult) -
     api = NbGraderAPI(coursedir=CourseDirectory(config=batch), config=batch)
     done = api.autograde(job.assignment, job.student, force=True, create=True)
     if not done["success"]:
+        if free_mb(layout.root) < MIN_FREE_MB:  # nbgrader reports a full disk as a failed autograde
+            raise DiskFull(f"nbgrader could not record {job.student}: less than {MIN_FREE_MB} MB free")
         return results.failed(job.student, job.assignment, _failure_message(done))
     return results.from_gradebook(config.CourseDirectory.db_url, layout, job.assignment, job.student)
+
+
+# Free space the course folder needs to take one more job: its result folder (an executed notebook,
+# evidence, predictions) and what nbgrader writes for it are megabytes; this leaves a wide margin.
+MIN_FREE_MB = 256
+
+
+def free_mb(folder: Path) -> float:
+    return shutil.disk_usage(folder).free / 2**20
+
+
+def _stopped(layout: CourseLayout, recorded: int, total: int, cause: str) -> DiskFull:
+    return DiskFull(f"grading stopped: {cause} ({layout.root}); the {recorded} of {total} results recorded so far are "
+                    f"kept. Free space, then run make autograde again: it grades only the students left.")
 
 
 def graded_from(layout: CourseLayout, student: str, assignment: str, version: str) -> str:
@@ -91,10 +108,12 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
         ran += not reused
         if not reused:
             try:
-                store.update(assignment, [result])
-            except OSError as exc:  # a full disk: this result is in the gradebook, the batch goes on
-                progress(f"warning: {assignment} {result.student}: {layout.results(assignment)} could not be "
-                         f"written ({exc.strerror or exc}); free space, then make autograde again records it")
+                store.update(assignment, [result])  # atomic: the earlier file stays whole if this fails
+            except OSError as exc:
+                if disk_full(exc):
+                    raise _stopped(layout, len(finished) - 1, len(students),
+                                   f"{layout.results(assignment).name} could not be written, the disk is full") from exc
+                raise
         status = f"ERROR {result.error}" if result.error else f"{result.score:g}/{result.max_score:g}"
         status += " (already graded from these files)" if reused else f" ({result.seconds:.0f} s)"
         elapsed, left = time.monotonic() - started, len(students) - len(finished)
@@ -108,6 +127,9 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
         """Each student's job as soon as it is ready, so that workers start on the first while the
         coordinator prepares the rest."""
         for student in students:
+            if free_mb(layout.root) < MIN_FREE_MB:  # no new job on a disk that cannot take its results
+                raise _stopped(layout, len(finished), len(students),
+                               f"less than {MIN_FREE_MB} MB free on the course folder's disk")
             try:
                 keys[student] = graded_from(layout, student, assignment, version)
                 previous = earlier.get(student)
@@ -125,6 +147,8 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
                 finish(results.failed(student, assignment, str(exc), notes=notes.get(student)))
                 continue
             except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
+                if disk_full(exc):  # not the student's: nothing more can be recorded
+                    raise _stopped(layout, len(finished), len(students), "the disk is full") from exc
                 finish(results.failed(student, assignment, f"could not be graded ({type(exc).__name__}: {exc})",
                                       notes=notes.get(student)))
                 continue
@@ -132,16 +156,27 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
         # The judges' imports (scikit-learn), while the last jobs run rather than while intake needs the CPU.
         threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
 
-    for job, outcome in executor.run(prepared()):
+    try:
+        _record_all(config, layout, executor.run(prepared()), notes, keys, finish)
+    except Exception as exc:
+        if disk_full(exc) and not isinstance(exc, DiskFull):  # e.g. a job's result unpacked on a full disk
+            raise _stopped(layout, len(finished), len(students), "the disk is full") from exc
+        raise
+    return [finished[s] for s in students]
+
+
+def _record_all(config, layout, outcomes, notes, keys, finish) -> None:
+    for job, outcome in outcomes:
         try:
             result = record(config, layout, job, outcome)
         except Exception as exc:  # noqa: BLE001
-            result = results.failed(job.student, assignment, f"could not be recorded ({type(exc).__name__}: {exc})")
+            if disk_full(exc):
+                raise
+            result = results.failed(job.student, job.assignment, f"could not be recorded ({type(exc).__name__}: {exc})")
         result.seconds, result.sandboxed = outcome.seconds, outcome.sandboxed
         result.notes = notes.get(job.student, []) + outcome.notes
         result.graded_from = keys[job.student]
         finish(result)
-    return [finished[s] for s in students]
 
 
 _GENERIC = ("Please see the", "There was an error processing", "NbGraderException")

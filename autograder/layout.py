@@ -17,6 +17,7 @@ own that sees a temporary scratch folder and nothing of the course.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,18 @@ class CourseLayout:
         if not submitted.is_dir():
             return []
         return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+
+
+class DiskFull(RuntimeError):
+    """The course folder's disk is (nearly) full: grading stops, and what it recorded is kept."""
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether *exc*, or what it came from, is a full disk or quota (SQLite says so in words)."""
+    while exc is not None:
+        if isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+            return True
+        if "database or disk is full" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -8,6 +8,7 @@ and unusable files are recorded as errors without stopping the batch.
 
 import csv
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -347,26 +348,68 @@ class _RunsNothing:
         return iter(())
 
 
-def test_a_full_disk_under_the_results_file_is_a_warning_not_the_end_of_the_batch(tmp_path, monkeypatch):
-    import errno
-
-    from autograder import results as results_module
-
+def _refused_class(tmp_path, students):
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
-    for student in ("ann", "bob"):
+    for student in students:
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         (folder / NAME).write_text("{ not a notebook")
+    return course
 
-    def full(self, assignment, found):
+
+class _NoCluster(_RunsNothing):
+    """`make autograde`'s executor, for a class in which intake refuses every submission."""
+
+    def __init__(self, jobs=None):
+        pass
+
+    def describe(self):
+        return "no cluster"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def test_a_full_disk_stops_the_batch_cleanly_and_keeps_what_was_recorded(tmp_path, monkeypatch, capsys):
+    """The course folder's disk fills up after the first student: `make autograde` stops with a message
+    and exits "not ready" (no classmate is charged an error for it), the first result stays recorded,
+    and the next run, with space again, grades everyone left."""
+    from autograder import cli, executor, grading
+
+    course = _refused_class(tmp_path, ["ann", "bob", "cat"])
+    monkeypatch.setenv("COURSE_DIR", str(course.root))
+    monkeypatch.setattr(executor, "DaskExecutor", _NoCluster)
+    free = iter([10_000])  # then full
+    monkeypatch.setattr(grading, "free_mb", lambda folder: next(free, 3))
+    assert cli_main(["autograde", A01]) == cli.EXIT_NOT_READY
+    assert re.search(r"error: grading stopped: less than 256 MB free.*the 1 of 3 results recorded so far are kept.*"
+                     r"make autograde again", capsys.readouterr().err)
+    assert set(course.errors(A01)) == {"ann"}
+
+    monkeypatch.setattr(grading, "free_mb", lambda folder: 10_000)
+    assert [r.student for r in course.autograde(A01, executor=_RunsNothing())] == ["ann", "bob", "cat"]
+
+
+def test_a_results_file_the_full_disk_cannot_take_stops_the_batch_and_the_old_file_is_whole(tmp_path, monkeypatch):
+    import errno
+
+    from autograder import grading
+
+    course = _refused_class(tmp_path, ["ann", "bob"])
+    course.autograde(A01, executor=_RunsNothing())
+    before = course.layout.results(A01).read_bytes()
+
+    def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(results_module.ResultStore, "update", full)
-    progress = []
-    found = course.autograde(A01, progress=progress.append, executor=_RunsNothing())
-    assert [r.student for r in found] == ["ann", "bob"] and all("not a Jupyter notebook" in r.error for r in found)
-    assert sum("No space left on device" in line for line in progress) == 2, progress
-    assert sum(line.startswith("[") for line in progress) == 2, "both students reported"
+    monkeypatch.setattr(Path, "write_text", full)  # the store writes its file whole, then swaps it in
+    with pytest.raises(grading.DiskFull, match="could not be written, the disk is full"):
+        course.autograde(A01, executor=_RunsNothing())
+    monkeypatch.undo()
+    assert course.layout.results(A01).read_bytes() == before
 
 
 def test_an_unexpected_failure_is_recorded_as_that_students_error(tmp_path, monkeypatch):

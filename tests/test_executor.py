@@ -105,3 +105,29 @@ def test_postgresql_gradebook_with_parallel_workers(tmp_path, postgres):
     rows = list(csv.DictReader(course.export_grades(tmp_path / "grades.csv").open()))
     assert {row["student_id"]: float(row["score"]) for row in rows} == {"reference": 17, "blank": 0, "wrong-and": 16,
                                                                           "reference-2": 17}
+
+
+def test_a_result_the_coordinators_full_disk_cannot_take_is_not_the_students_error(tmp_path, monkeypatch):
+    """Unpacking a job's result onto a full disk stops grading (grading.grade says so and keeps what is
+    recorded); any other failure there stays that one job's error."""
+    import errno
+
+    from autograder import executor as executor_module
+
+    class Done:
+        def result(self):
+            return b"packed result"
+
+    def full(data, folder):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(executor_module, "unpack", full)
+    with pytest.raises(OSError, match="No space left"):
+        executor_module.DaskExecutor._collect(Done(), tmp_path / "result")
+
+    def broken(data, folder):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(executor_module, "unpack", broken)
+    outcome = executor_module.DaskExecutor._collect(Done(), tmp_path / "result")
+    assert outcome.error and "Input/output error" in outcome.error
