@@ -28,17 +28,6 @@ def _always_sandboxed():
 
 
 @pytest.fixture(scope="session")
-def class_executor(_always_sandboxed):
-    """One local Dask cluster for every class batch graded under the run's own environment: a cluster
-    costs seconds to start. Workers keep the environment they started with, so a batch that changes
-    what they must see (COURSE_DATA_DIR, the instructor's secrets in the red team) starts its own."""
-    from autograder.executor import DaskExecutor
-
-    with DaskExecutor() as executor:
-        yield executor
-
-
-@pytest.fixture(scope="session")
 def data_root():
     """The verified data folder `make install` fills; its absence is a failure, not a skip."""
     root = config.data_dir()

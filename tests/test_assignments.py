@@ -307,7 +307,7 @@ COURSE_ROOTS: dict[str, object] = {}  # each graded assignment's course folder, 
 # Every assignment but 01, which has its own, finer suite in test_course.py; a new assignment without
 # wrong submissions here fails (KeyError) until it has them.
 @pytest.fixture(scope="module", params=[a for a in config.assignments() if a != "01-perceptrons"])
-def graded(request, tmp_path_factory, class_executor):
+def graded(request, tmp_path_factory):
     assignment = request.param
     root = tmp_path_factory.mktemp(assignment)
     COURSE_ROOTS[assignment] = root
@@ -326,13 +326,10 @@ def graded(request, tmp_path_factory, class_executor):
             folder = course.submission_dir(f"demo-{student}", assignment)
             folder.mkdir(parents=True)
             (folder / released_notebook(assignment).name).write_text(text)
-    if assignment != A06:
-        results = {r.student: r for r in course.autograde(assignment, progress=lambda message: None, executor=class_executor)}
-        return assignment, results
-    # Graded at once on a data folder that has the archive but no cache yet: a cluster of its own, whose
-    # workers start with that folder in their environment.
-    data_dir = tmp_path_factory.mktemp("data-without-cache")
-    shutil.copytree(config.data_dir() / "california-housing", data_dir / "california-housing")
+    data_dir = config.data_dir()
+    if assignment == A06:  # graded at once on a data folder that has the archive but no cache yet
+        data_dir = tmp_path_factory.mktemp("data-without-cache")
+        shutil.copytree(config.data_dir() / "california-housing", data_dir / "california-housing")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_DATA_DIR", str(data_dir))
         results = {r.student: r for r in course.autograde(assignment, progress=lambda message: None)}

@@ -69,7 +69,7 @@ WRONG_AND = {"ex2-gates": solution_answers(A01)["ex2-gates"].replace("AND_B = np
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, class_executor):
+def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
     reference = compose_submission(A01, solution_answers(A01))
@@ -90,7 +90,7 @@ def graded(tmp_path_factory, class_executor):
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / filename)
-    return course, {r.student: r for r in course.autograde(A01, progress=lambda message: None, executor=class_executor)}
+    return course, {r.student: r for r in course.autograde(A01, progress=lambda message: None)}
 
 
 NAME = released_notebook(A01).name

@@ -158,7 +158,7 @@ def _delete(grade_id):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, class_executor):
+def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
     reference = solution_answers(A01)
@@ -219,7 +219,7 @@ def graded(tmp_path_factory, class_executor):
     for student in ("reference", "edited-test", "corrupt"):
         (expected / student).write_bytes((course.submission_dir(student, A01) / NAME).read_bytes())
     progress = []
-    results = {r.student: r for r in course.autograde(A01, progress=progress.append, executor=class_executor)}
+    results = {r.student: r for r in course.autograde(A01, progress=progress.append)}
     return course, results, progress
 
 

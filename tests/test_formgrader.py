@@ -79,14 +79,14 @@ def _submissions() -> dict[str, nbformat.NotebookNode]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, class_executor):
+def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("formgrader") / "course"
     course = Course(root)
     for student, nb in _submissions().items():
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / NAME)
-    results = {r.student: r for r in course.autograde(A01, progress=lambda line: None, executor=class_executor)}
+    results = {r.student: r for r in course.autograde(A01, progress=lambda line: None)}
     return course, results
 
 

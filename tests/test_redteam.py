@@ -307,7 +307,7 @@ def _installed() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory, class_executor):
+def batch(tmp_path_factory):
     # These attacks are real: unsandboxed, they would rewrite this repository's files.
     assert sandbox.enabled(), "the red team only runs with the sandbox on"
     root = tmp_path_factory.mktemp("redteam")
@@ -322,7 +322,7 @@ def batch(tmp_path_factory, class_executor):
     folder = course.submission_dir("victim", A01)
     folder.mkdir(parents=True)
     nbformat.write(compose_submission(A01, REFERENCE), folder / NAME)
-    [victim] = course.autograde(A01, progress=lambda m: None, executor=class_executor)
+    [victim] = course.autograde(A01, progress=lambda m: None)
     assert victim.score == 17, grade_table([victim])
 
     attacks = plan(root, home, server.getsockname()[1])
