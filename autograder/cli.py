@@ -25,9 +25,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import config
-from .data import DataError
-from .sandbox import SandboxUnavailable
+from autograder import config
+from autograder.dataset_files import DataError
+from autograder.grading.sandbox import SandboxUnavailable
 
 NOT_READY = (DataError, SandboxUnavailable)
 EXIT_UNUSABLE = 2      # this file cannot be graded
@@ -106,9 +106,9 @@ def _assignments(args) -> list[str]:
 
 
 def _cmd_grade(args) -> int:
-    from .notebooks import SubmissionError
-    from .results import grade_table
-    from .single import as_json, grade_file
+    from autograder.grading.results import grade_table
+    from autograder.notebooks import SubmissionError
+    from autograder.single import as_json, grade_file
 
     try:
         result = grade_file(args.path, args.assignment, args.timeout)
@@ -123,19 +123,19 @@ def _cmd_grade(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from . import data
+    from autograder import dataset_files
 
     try:
         if args.action == "fetch":
             mirror = Path(args.mirror) if args.mirror else config.data_mirror()
-            data.fetch(mirror=mirror)
-            data.build_caches()
+            dataset_files.fetch(mirror=mirror)
+            dataset_files.build_caches()
         else:
-            for entry in data.manifest():
-                data.verify(entry)
+            for entry in dataset_files.manifest():
+                dataset_files.verify(entry)
                 print(f"ok  {entry.path}")
-            print(f"ok  {data.verify_california_cache().relative_to(config.data_dir())}")
-    except data.DataError as exc:
+            print(f"ok  {dataset_files.verify_california_cache().relative_to(config.data_dir())}")
+    except dataset_files.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     print(f"data folder: {config.data_dir()}")
@@ -143,7 +143,7 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_release(args) -> int:
-    from .course import Course
+    from autograder.course import Course
 
     for assignment in _assignments(args):
         Course(release=config.NOTEBOOKS_DIR).generate(assignment)
@@ -152,13 +152,13 @@ def _cmd_release(args) -> int:
 
 
 def _cmd_autograde(args) -> int:
-    from .course import Course
-    from .executor import ClusterUnavailable, DaskExecutor
-    from .grading import DiskFull
-    from .progress import GradingProgress
-    from .results import grade_table
+    from autograder.course import Course
+    from autograder.grading.batch import DiskFull
+    from autograder.grading.executor import ClusterUnavailable, DaskExecutor
+    from autograder.grading.results import grade_table
+    from autograder.reporting.progress import GradingProgress
 
-    from .preflight import require_ready
+    from autograder.grading.preflight import require_ready
 
     course = Course()
     progress = GradingProgress()
@@ -191,9 +191,9 @@ def _cmd_autograde(args) -> int:
 
 
 def _cmd_collect(args) -> int:
-    from .collect import collect_zip
-    from .course import Course
-    from .notebooks import source_notebook
+    from autograder.course import Course
+    from autograder.intake.collect import collect_zip
+    from autograder.notebooks import source_notebook
 
     if args.assignment not in config.assignments():
         raise SystemExit(f"unknown assignment {args.assignment}; known: {', '.join(config.assignments())}")
@@ -209,8 +209,8 @@ def _cmd_collect(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .course import Course
-    from .report import write_report
+    from autograder.course import Course
+    from autograder.reporting.report import write_report
 
     course = Course()
     path = write_report(course, _assignments(args), Path(args.output) if args.output else course.root / "report.html")
@@ -219,7 +219,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from .course import Course
+    from autograder.course import Course
 
     course = Course()
     for assignment in _assignments(args):
@@ -235,8 +235,8 @@ def _cmd_feedback(args) -> int:
 
 
 def _cmd_similarity(args) -> int:
-    from .course import Course
-    from .similarity import summary
+    from autograder.course import Course
+    from autograder.intake.similarity import summary
 
     course = Course()
     for assignment in _assignments(args):
@@ -247,9 +247,9 @@ def _cmd_similarity(args) -> int:
 
 
 def _cmd_table(args) -> int:
-    from .course import Course
-    from .results import grade_table
-    from .similarity import summary
+    from autograder.course import Course
+    from autograder.grading.results import grade_table
+    from autograder.intake.similarity import summary
 
     course = Course()
     for assignment in _assignments(args):
@@ -260,7 +260,7 @@ def _cmd_table(args) -> int:
 
 
 def _cmd_grades(args) -> int:
-    from .course import Course, GradeError
+    from autograder.course import Course, GradeError
 
     course = Course()
     try:
@@ -277,7 +277,7 @@ def _cmd_grades(args) -> int:
 
 
 def _lms_grades(course, args) -> int:
-    from .lms import LmsError
+    from autograder.reporting.lms import LmsError
 
     try:
         if args.lms == "canvas":
@@ -298,7 +298,7 @@ def _lms_grades(course, args) -> int:
 
 
 def _cmd_formgrader(args) -> int:
-    from .formgrader import FormgraderError, serve
+    from autograder.reporting.formgrader import FormgraderError, serve
 
     try:
         return serve(port=args.port)
@@ -310,12 +310,12 @@ def _cmd_formgrader(args) -> int:
 def _cmd_demo(args) -> int:
     """Grade the samples of every assignment in a throwaway course, then check the outcome: the
     demo is the instructor's smoke test, so a reference short of full marks fails it."""
-    from .course import Course
-    from .preflight import require_ready
-    from .report import write_report
-    from .results import grade_table
-    from .samples import EXPECTED, file_samples
-    from .similarity import summary as similarity_summary
+    from autograder.authoring.samples import EXPECTED, file_samples
+    from autograder.course import Course
+    from autograder.grading.preflight import require_ready
+    from autograder.grading.results import grade_table
+    from autograder.intake.similarity import summary as similarity_summary
+    from autograder.reporting.report import write_report
 
     root = config.course_dir() / "demo"
     shutil.rmtree(root, ignore_errors=True)
@@ -350,7 +350,8 @@ def _cmd_demo(args) -> int:
 def _cmd_publish(args) -> int:
     import datetime as dt
 
-    from . import publish, schedule
+    from autograder.authoring import publish, schedule
+    from autograder.course import stale_releases
 
     folder = args.to or config.publish_dir()
     if folder is None:
@@ -363,7 +364,7 @@ def _cmd_publish(args) -> int:
             print(f"released by {schedule.schedule_file().name}: {', '.join(calendar.released_by(now)) or 'none yet'}")
             if (upcoming := calendar.next_release(now)) is not None:
                 print(f"next: {upcoming[0]} on {upcoming[1]:%a %d %b %Y, %H:%M} ({calendar.timezone.key})")
-        print(publish.publish(folder, args.assignments).summary())
+        print(publish.publish(folder, args.assignments, stale_releases=stale_releases).summary())
     except (publish.PublishError, schedule.ScheduleError) as exc:
         print(f"error: nothing was published: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -21,10 +22,15 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import CsvExportPlugin
 
-from . import config, grading, lms, nbgrader_settings, results, sandbox, schedule, similarity
-from .executor import DaskExecutor, Executor
-from .layout import CourseLayout
-from .results import StudentResult
+from autograder import config
+from autograder.authoring import publish, schedule
+from autograder.grading import batch, nbgrader_settings, results, sandbox
+from autograder.grading.executor import DaskExecutor, Executor
+from autograder.grading.results import StudentResult
+from autograder.intake import similarity
+from autograder.layout import CourseLayout
+from autograder.notebooks import released_notebook
+from autograder.reporting import lms
 
 # nbgrader 0.9's gradebook trips SQLAlchemy 2 autoflush warnings that say nothing to a grader.
 warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -114,7 +120,7 @@ class Course:
         own = executor is None
         executor = executor or DaskExecutor(jobs)
         try:
-            return grading.grade(self.config, self.layout, self.release_dir, assignment, students, executor,
+            return batch.grade(self.config, self.layout, self.release_dir, assignment, students, executor,
                                  limits or sandbox.Limits.from_config(), progress, regrade=regrade)
         finally:
             if own:
@@ -171,7 +177,7 @@ class Course:
 
     def similarity(self, assignment: str) -> list[similarity.Pair]:
         """Compare the answer code of every graded submission; write similarity/<assignment>.html and .csv."""
-        from .notebooks import read_notebook, released_notebook
+        from autograder.notebooks import read_notebook
 
         name, codes, scaffold = released_notebook(assignment).name, {}, similarity.scaffold_sources(assignment)
         for result in self.store.read(assignment):
@@ -253,3 +259,14 @@ class Course:
                 csv.writer(stream).writerows(rows)
         return destination
 
+
+def stale_releases(assignments: list[str]) -> list[str]:
+    """Assignments whose committed release differs from what nbgrader generates from solutions/ now."""
+    stale = []
+    with tempfile.TemporaryDirectory(prefix="release-check-") as scratch:
+        for assignment in assignments:
+            Course(Path(scratch) / "course", release=Path(scratch) / "release").generate(assignment)
+            fresh = Path(scratch) / "release" / assignment / released_notebook(assignment).name
+            if publish.normalised_release(fresh) != publish.normalised_release(released_notebook(assignment)):
+                stale.append(assignment)
+    return stale

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from . import config
+from autograder import config
 
 
 class SubmissionError(ValueError):

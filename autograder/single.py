@@ -13,9 +13,9 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Course
-from .results import StudentResult
-from .notebooks import SubmissionError, identify_assignment, read_notebook, source_notebook
+from autograder.course import Course
+from autograder.grading.results import StudentResult
+from autograder.notebooks import SubmissionError, identify_assignment, read_notebook, source_notebook
 
 STUDENT = "student"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import course_kernel
 
-from . import config
+from autograder import config
 
 AUTOGRADER = Path(__file__).resolve().parent
 COURSE_KERNEL = Path(course_kernel.__file__).resolve().parent

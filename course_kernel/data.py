@@ -4,7 +4,7 @@
 * ``fetch_california_housing`` = ``sklearn.datasets.fetch_california_housing`` (scikit-learn itself,
   reading the cache ``make data`` built from the verified archive)
 
-These loaders only read. ``make data`` (``autograder.data``) fetches, verifies and builds the caches
+These loaders only read. ``make data`` (``autograder.dataset_files``) fetches, verifies and builds the caches
 before any notebook runs, so two notebooks graded at once never race to write a file.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 DATA_DIR_VARIABLE = "COURSE_DATA_DIR"
-# scikit-learn's own cache layout under the data folder (see autograder.data.build_caches).
+# scikit-learn's own cache layout under the data folder (see autograder.dataset_files.build_caches).
 SKLEARN_DATA_HOME = "scikit_learn_data"
 IDX_PARTS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 

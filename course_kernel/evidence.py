@@ -4,7 +4,7 @@ Hidden tests run in the student's kernel, so nothing they compute there can be t
 point. They only *record evidence*: the outputs of the student's functions on the grader's inputs
 (``challenge``), numbers and arrays the notebook produced, training histories, and models saved as
 ``.keras`` files. After the kernel is gone, the grader reads the evidence in a process of its own
-and decides each test there (``autograder.judging``).
+and decides each test there (``autograder.grading.judging``).
 
 The format is JSON with a few tagged objects, so it can be read without unpickling anything:
 

@@ -22,7 +22,7 @@ import nbformat
 
 from autograder import config
 from autograder.course import Course
-from autograder.job import JobResult
+from autograder.grading.job import JobResult
 from autograder.notebooks import compose_submission, solution_answers, source_notebook
 
 # The number each solution notebook is judged by, printed by the submission's last cell.

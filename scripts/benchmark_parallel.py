@@ -37,14 +37,15 @@ import nbformat
 
 from course_kernel import evidence as kernel_evidence
 
-from autograder import checks, config
+from autograder import config
 from autograder.course import Course
+from autograder.grading import checks
 from autograder.notebooks import compose_submission, read_answers, released_notebook, solution_answers
 
 SUBMISSIONS = 8
 
 STOCK_CONFIG = """
-from autograder.nbgrader_settings import nbgrader_config
+from autograder.grading.nbgrader_settings import nbgrader_config
 from nbgrader.converters import Autograde
 
 c = get_config()
@@ -162,7 +163,7 @@ def _start_cluster(folder: Path, workers: int) -> tuple[Path, list]:
     from distributed import Client
     with Client(scheduler_file=str(scheduler_file)) as client:
         client.wait_for_workers(workers, timeout=120)
-        client.run(lambda: __import__("autograder.job"))  # imported once per worker, as a long-lived worker has
+        client.run(lambda: __import__("autograder.grading.job"))  # imported once per worker, as a long-lived worker has
     return scheduler_file, processes
 
 
@@ -171,8 +172,8 @@ def _echo(job_json: str, version: str, result_bytes: bytes) -> bytes:
 
 
 def cluster(assignments: list[str], worker_counts: list[int]) -> None:
-    from autograder.executor import DaskExecutor, pack
-    from autograder.job import Job
+    from autograder.grading.executor import DaskExecutor, pack
+    from autograder.grading.job import Job
     from autograder.version import course_version
 
     import psutil

@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from autograder.notebooks import nbgrader_meta, read_notebook, solution_answers, source_notebook  # noqa: E402
+from autograder.notebooks import nbgrader_meta, read_notebook, solution_answers, source_notebook
 
 
 def predict(model, X) -> np.ndarray:
@@ -48,7 +48,7 @@ def run_notebook(assignment: str, seed: int) -> dict:
 def a01(seeds: int) -> None:
     from sklearn.linear_model import Perceptron
 
-    from autograder.checks import perceptrons as check
+    from autograder.grading.checks import perceptrons as check
 
     namespace = {"np": np}
     exec(solution_answers("01-perceptrons")["ex3-perceptron-rule"], namespace)
@@ -67,7 +67,7 @@ def a01(seeds: int) -> None:
 def a02(ns: dict) -> dict:
     from sklearn.linear_model import LinearRegression
 
-    from autograder.checks import linear_regression as check
+    from autograder.grading.checks import linear_regression as check
 
     X, y = check.line_data()
     intercept, slope = check.closed_form(X, y)
@@ -84,7 +84,7 @@ def a02(ns: dict) -> dict:
 
 
 def a02_learning_rates() -> None:
-    from autograder.checks import linear_regression as check
+    from autograder.grading.checks import linear_regression as check
 
     X, y = check.line_data()
     optimum = check.least_squares_mse(X, y)
@@ -93,7 +93,7 @@ def a02_learning_rates() -> None:
 
 
 def a03(ns: dict) -> dict:
-    from autograder.checks import logistic_regression as check
+    from autograder.grading.checks import logistic_regression as check
 
     _, X_test, _, y_test = check.cancer_split()
     _, X_valid, _, y_valid = check.cancer_validation_split()
@@ -115,7 +115,7 @@ def a03(ns: dict) -> dict:
 
 def _image_accuracy(dataset: str, model, part: str = "test") -> float:
     """Accuracy on the official test set (or on the validation split), computed here from the data files."""
-    from autograder.checks import image_classifiers as check
+    from autograder.grading.checks import image_classifiers as check
 
     (x_full, y_full), (x_test, y_test) = check._official(dataset)
     if part == "valid":
@@ -125,8 +125,7 @@ def _image_accuracy(dataset: str, model, part: str = "test") -> float:
 
 
 def a04(ns: dict) -> dict:
-    from autograder.checks import image_classifiers as check
-    from autograder.checks import learning_rates as lr
+    from autograder.grading.checks import image_classifiers as check, learning_rates as lr
 
     valid = {key: _image_accuracy("mnist", ns[key], "valid") for key in ("adam_model", "sgd_model", "default_sgd_model")}
     gap_untuned, gap_tuned = valid["adam_model"] - valid["default_sgd_model"], valid["adam_model"] - valid["sgd_model"]
@@ -148,7 +147,7 @@ def a04(ns: dict) -> dict:
 
 
 def a05(ns: dict) -> dict:
-    from autograder.checks import image_classifiers as check
+    from autograder.grading.checks import image_classifiers as check
 
     row = {f"Fashion-MNIST test accuracy (>= {check.FASHION.min_accuracy})":
            _image_accuracy("fashion-mnist", ns["fashion_model"])}
@@ -168,7 +167,7 @@ def a05(ns: dict) -> dict:
 def a06(ns: dict) -> dict:
     from sklearn.base import clone
 
-    from autograder.checks import regression_mlps as check
+    from autograder.grading.checks import regression_mlps as check
 
     (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = check.california_split()
     # The baseline's only randomness is MLPRegressor's random_state: vary it with the seed.
@@ -194,7 +193,7 @@ def a01b(seeds: int) -> None:
     from scipy.special import expit
     from sklearn.linear_model import LogisticRegression
 
-    from autograder.checks import backpropagation as check
+    from autograder.grading.checks import backpropagation as check
 
     namespace = {"np": np, "expit": expit}
     exec(next(c.source for c in read_notebook(source_notebook("01b-backpropagation")).cells if c.get("id") == "bp-helpers"),

@@ -20,17 +20,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import checks as registry
-from autograder import config, evidence, judging
-from autograder.checks.base import Evidence, ModelReport
+from autograder import config
+from autograder.grading import checks as registry, evidence_reader, judging
+from autograder.grading.checks.base import Evidence, ModelReport
 from autograder.layout import CourseLayout
 
 from tests.checks import variants
 
+from autograder.authoring.samples import EXPECTED, sample_submissions
 from autograder.course import Course
-from autograder.results import grade_table
+from autograder.grading.results import grade_table
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.samples import EXPECTED, sample_submissions
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -415,7 +415,7 @@ def _reference_evidence(assignment):
     result, seed = job / "result", json.loads((job / "job.json").read_text())["seed"]
     checks = registry.for_assignment(assignment)
     challenges = checks.challenges(seed)
-    return {test_id: (test, evidence.load(result, test_id), judging.model_reports(result, test_id, test.models),
+    return {test_id: (test, evidence_reader.load(result, test_id), judging.model_reports(result, test_id, test.models),
                       challenges.get(test_id, {}))
             for test_id, test in checks.tests.items()}
 

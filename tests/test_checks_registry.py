@@ -7,7 +7,8 @@ import pytest
 
 from course_kernel.evidence import encode
 
-from autograder import checks, config
+from autograder import config
+from autograder.grading import checks
 from autograder.notebooks import is_written_answer, nbgrader_meta, read_notebook, source_notebook
 
 ASSIGNMENTS = config.assignments()

@@ -7,10 +7,12 @@ import json
 import nbformat
 import pytest
 
-from autograder import colab, config, exercise_kinds
+from autograder import config
+from autograder.authoring import exercise_kinds
 from autograder.course import Course
-from autograder.results import grade_table
-from autograder.notebooks import compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers
+from autograder.grading.results import grade_table
+from autograder.intake import colab
+from autograder.notebooks import (compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers)
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 

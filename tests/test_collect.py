@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbgrader.utils import parse_utc
 
-from autograder.collect import collect_zip, parse_member
 from autograder.course import Course
+from autograder.intake.collect import collect_zip, parse_member
 from autograder.notebooks import compose_submission, read_notebook, released_notebook, solution_answers
 
 A01 = "01-perceptrons"

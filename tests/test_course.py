@@ -17,13 +17,13 @@ import pytest
 
 from nbgrader.api import Gradebook
 
+from autograder.authoring.samples import EXPECTED, PARTIAL_SCORES, sample_submissions
 from autograder.cli import main as cli_main
-from autograder.collect import collect_zip
 from autograder.course import Course
-from autograder.report import write_report
-from autograder.results import grade_table
+from autograder.grading.results import grade_table
+from autograder.intake.collect import collect_zip
 from autograder.notebooks import compose_submission, nbgrader_meta, released_notebook, solution_answers
-from autograder.samples import EXPECTED, PARTIAL_SCORES, sample_submissions
+from autograder.reporting.report import write_report
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -377,26 +377,27 @@ def test_a_full_disk_stops_the_batch_cleanly_and_keeps_what_was_recorded(tmp_pat
     """The course folder's disk fills up after the first student: `make autograde` stops with a message
     and exits "not ready" (no classmate is charged an error for it), the first result stays recorded,
     and the next run, with space again, grades everyone left."""
-    from autograder import cli, executor, grading
+    from autograder import cli
+    from autograder.grading import batch, executor
 
     course = _refused_class(tmp_path, ["ann", "bob", "cat"])
     monkeypatch.setenv("COURSE_DIR", str(course.root))
     monkeypatch.setattr(executor, "DaskExecutor", _NoCluster)
     free = iter([10_000])  # then full
-    monkeypatch.setattr(grading, "free_mb", lambda folder: next(free, 3))
+    monkeypatch.setattr(batch, "free_mb", lambda folder: next(free, 3))
     assert cli_main(["autograde", A01]) == cli.EXIT_NOT_READY
     assert re.search(r"error: grading stopped: less than 256 MB free.*the 1 of 3 results recorded so far are kept.*"
                      r"make autograde again", capsys.readouterr().err)
     assert set(course.errors(A01)) == {"ann"}
 
-    monkeypatch.setattr(grading, "free_mb", lambda folder: 10_000)
+    monkeypatch.setattr(batch, "free_mb", lambda folder: 10_000)
     assert [r.student for r in course.autograde(A01, executor=_RunsNothing())] == ["ann", "bob", "cat"]
 
 
 def test_a_results_file_the_full_disk_cannot_take_stops_the_batch_and_the_old_file_is_whole(tmp_path, monkeypatch):
     import errno
 
-    from autograder import grading
+    from autograder.grading import batch
 
     course = _refused_class(tmp_path, ["ann", "bob"])
     course.autograde(A01, executor=_RunsNothing())
@@ -406,28 +407,28 @@ def test_a_results_file_the_full_disk_cannot_take_stops_the_batch_and_the_old_fi
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Path, "write_text", full)  # the store writes its file whole, then swaps it in
-    with pytest.raises(grading.DiskFull, match="could not be written, the disk is full"):
+    with pytest.raises(batch.DiskFull, match="could not be written, the disk is full"):
         course.autograde(A01, executor=_RunsNothing())
     monkeypatch.undo()
     assert course.layout.results(A01).read_bytes() == before
 
 
 def test_an_unexpected_failure_is_recorded_as_that_students_error(tmp_path, monkeypatch):
-    from autograder import intake
+    from autograder.intake import submission
 
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
     for student in ("first", "second"):
         folder = course.submission_dir(student, A01)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(A01, solution_answers(A01)), folder / NAME)
-    prepare = intake.prepare
+    prepare = submission.prepare
 
     def broken_for_first(layout, release, student, assignment):
         if student == "first":
             raise KeyError("something nobody foresaw")
         return prepare(layout, release, student, assignment)
 
-    monkeypatch.setattr(intake, "prepare", broken_for_first)
+    monkeypatch.setattr(submission, "prepare", broken_for_first)
     first, second = course.autograde(A01, progress=lambda message: None)
     assert "KeyError" in first.error and first.score == 0
     assert second.error is None and second.score == 17
@@ -442,7 +443,7 @@ def test_the_submission_folder_is_never_changed(graded):
 
 
 def test_grading_without_a_sandbox_is_said_everywhere(tmp_path, monkeypatch):
-    from autograder.report import write_report
+    from autograder.reporting.report import write_report
 
     monkeypatch.setenv("COURSE_SANDBOX", "off")
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")

@@ -11,27 +11,27 @@ import pytest
 
 from course_kernel import data as kernel_data
 
-from autograder import data
+from autograder import dataset_files
 
 
 def _small_entry():
-    return next(e for e in data.manifest() if e.path == "mnist/t10k-labels-idx1-ubyte.gz")
+    return next(e for e in dataset_files.manifest() if e.path == "mnist/t10k-labels-idx1-ubyte.gz")
 
 
 def test_manifest_covers_the_three_data_sets():
-    datasets = {e.dataset for e in data.manifest()}
+    datasets = {e.dataset for e in dataset_files.manifest()}
     assert datasets == {"mnist", "fashion-mnist", "california-housing"}
-    assert all(len(e.sha256) == 64 and e.urls for e in data.manifest())
+    assert all(len(e.sha256) == 64 and e.urls for e in dataset_files.manifest())
 
 
 def test_every_file_verifies(data_root):
-    for entry in data.manifest():
-        assert data.verify(entry, data_root) == data_root / entry.path
+    for entry in dataset_files.manifest():
+        assert dataset_files.verify(entry, data_root) == data_root / entry.path
 
 
 def test_missing_file_is_named_with_the_fix(tmp_path):
-    with pytest.raises(data.DataError, match=r"missing: .*t10k-labels.*make data"):
-        data.verify(_small_entry(), tmp_path)
+    with pytest.raises(dataset_files.DataError, match=r"missing: .*t10k-labels.*make data"):
+        dataset_files.verify(_small_entry(), tmp_path)
 
 
 def test_damaged_compressed_bytes_are_refused_not_crashed_on(tmp_path, data_root):
@@ -41,8 +41,8 @@ def test_damaged_compressed_bytes_are_refused_not_crashed_on(tmp_path, data_root
     original = (data_root / entry.path).read_bytes()
     (tmp_path / "mnist").mkdir()
     (tmp_path / entry.path).write_bytes(original[:100] + bytes(len(original) - 100))
-    with pytest.raises(data.DataError, match=r"unreadable: .*t10k-labels-idx1-ubyte.gz.*make data"):
-        data.verify(entry, tmp_path)
+    with pytest.raises(dataset_files.DataError, match=r"unreadable: .*t10k-labels-idx1-ubyte.gz.*make data"):
+        dataset_files.verify(entry, tmp_path)
 
 
 def test_corrupt_file_is_refused(tmp_path, data_root):
@@ -51,16 +51,16 @@ def test_corrupt_file_is_refused(tmp_path, data_root):
     payload[-1] ^= 0xFF  # one label changed
     (tmp_path / "mnist").mkdir()
     (tmp_path / entry.path).write_bytes(gzip.compress(bytes(payload)))
-    with pytest.raises(data.DataError, match=r"corrupt: .*t10k-labels-idx1-ubyte.gz.*make data"):
-        data.verify(entry, tmp_path)
+    with pytest.raises(dataset_files.DataError, match=r"corrupt: .*t10k-labels-idx1-ubyte.gz.*make data"):
+        dataset_files.verify(entry, tmp_path)
 
 
 def test_truncated_gzip_is_refused(tmp_path, data_root):
     entry = _small_entry()
     (tmp_path / "mnist").mkdir()
     (tmp_path / entry.path).write_bytes((data_root / entry.path).read_bytes()[:100])
-    with pytest.raises(data.DataError, match="unreadable"):
-        data.verify(entry, tmp_path)
+    with pytest.raises(dataset_files.DataError, match="unreadable"):
+        dataset_files.verify(entry, tmp_path)
 
 
 def test_recompressed_copy_verifies(tmp_path, data_root):
@@ -68,15 +68,15 @@ def test_recompressed_copy_verifies(tmp_path, data_root):
     entry = _small_entry()
     (tmp_path / "mnist").mkdir()
     (tmp_path / entry.path).write_bytes(gzip.compress(gzip.decompress((data_root / entry.path).read_bytes()), 1))
-    data.verify(entry, tmp_path)
+    dataset_files.verify(entry, tmp_path)
 
 
 def test_fetch_from_mirror_copies_and_verifies(tmp_path, data_root):
     target = tmp_path / "files"
     logged = []
-    fetched = data.fetch(mirror=data_root, root=target, entries=[_small_entry()], log=logged.append)
+    fetched = dataset_files.fetch(mirror=data_root, root=target, entries=[_small_entry()], log=logged.append)
     assert fetched == [target / _small_entry().path] and "fetched" in logged[0]
-    data.fetch(mirror=data_root, root=target, entries=[_small_entry()], log=logged.append)
+    dataset_files.fetch(mirror=data_root, root=target, entries=[_small_entry()], log=logged.append)
     assert logged[1].startswith("ok"), "a valid file is kept, not copied again"
 
 
@@ -85,10 +85,10 @@ def test_fetch_refuses_a_corrupt_mirror(tmp_path, data_root):
     mirror = tmp_path / "mirror"
     (mirror / "mnist").mkdir(parents=True)
     (mirror / entry.path).write_bytes(gzip.compress(b"\x00\x00\x08\x01" + b"\x00" * 8))
-    with pytest.raises(data.DataError, match="corrupt"):
-        data.fetch(mirror=mirror, root=tmp_path / "files", entries=[entry], log=lambda m: None)
-    with pytest.raises(data.DataError, match="not found in the mirror"):
-        data.fetch(mirror=tmp_path / "empty", root=tmp_path / "files", entries=[entry], log=lambda m: None)
+    with pytest.raises(dataset_files.DataError, match="corrupt"):
+        dataset_files.fetch(mirror=mirror, root=tmp_path / "files", entries=[entry], log=lambda m: None)
+    with pytest.raises(dataset_files.DataError, match="not found in the mirror"):
+        dataset_files.fetch(mirror=tmp_path / "empty", root=tmp_path / "files", entries=[entry], log=lambda m: None)
 
 
 def test_read_idx_roundtrip_and_rejects_bad_headers(tmp_path):
@@ -137,7 +137,7 @@ def test_california_housing_is_sklearns(data_root, tmp_path):
     shutil.copytree(data_root / "california-housing", root / "california-housing")
     with pytest.raises(kernel_data.MissingData, match="make data"):  # the loader never writes the cache
         kernel_data.fetch_california_housing(root)
-    data.build_california_cache(root, log=lambda message: None)
+    dataset_files.build_california_cache(root, log=lambda message: None)
     bunch = kernel_data.fetch_california_housing(root)
     assert bunch.data.shape == (20640, 8) and bunch.target.shape == (20640,)
     assert bunch.feature_names == ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup",
@@ -152,19 +152,19 @@ def test_california_housing_is_sklearns(data_root, tmp_path):
 def test_the_california_cache_is_verified_and_rebuilt_when_damaged(data_root, tmp_path):
     root = tmp_path / "files"
     shutil.copytree(data_root / "california-housing", root / "california-housing")
-    with pytest.raises(data.DataError, match="cache missing"):
-        data.verify_california_cache(root)
-    cache = data.require_data(["california-housing"], root)[-1]
-    assert data.verify_california_cache(root) == cache and not list(cache.parent.glob(".*part"))
+    with pytest.raises(dataset_files.DataError, match="cache missing"):
+        dataset_files.verify_california_cache(root)
+    cache = dataset_files.require_data(["california-housing"], root)[-1]
+    assert dataset_files.verify_california_cache(root) == cache and not list(cache.parent.glob(".*part"))
     cache.write_bytes(cache.read_bytes()[:-10])  # half-written, or tampered with
-    with pytest.raises(data.DataError, match="cache corrupt"):
-        data.verify_california_cache(root)
-    data.require_data(["california-housing"], root)
-    assert data.verify_california_cache(root) == cache
+    with pytest.raises(dataset_files.DataError, match="cache corrupt"):
+        dataset_files.verify_california_cache(root)
+    dataset_files.require_data(["california-housing"], root)
+    assert dataset_files.verify_california_cache(root) == cache
 
 
 def test_california_housing_refuses_a_corrupt_archive(tmp_path):
     (tmp_path / "california-housing").mkdir()
     (tmp_path / "california-housing" / "cal_housing.tgz").write_bytes(b"not a tarball")
-    with pytest.raises(data.DataError, match="cal_housing.tgz"):
-        data.build_california_cache(tmp_path, log=lambda message: None)
+    with pytest.raises(dataset_files.DataError, match="cal_housing.tgz"):
+        dataset_files.build_california_cache(tmp_path, log=lambda message: None)

@@ -19,7 +19,7 @@ import pytest
 
 from autograder import config
 from autograder.course import Course
-from autograder.executor import DaskExecutor
+from autograder.grading.executor import DaskExecutor
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
 pytestmark = pytest.mark.slow  # grades notebooks

@@ -13,7 +13,7 @@ import pytest
 
 from course_kernel.evidence import FormatError, ModelReference, decode, encode
 
-from autograder import evidence
+from autograder.grading import evidence_reader
 
 TESTS = {"test-a", "test-b"}
 
@@ -27,7 +27,7 @@ def scratch(tmp_path):
 
 def collect(scratch, tmp_path):
     result = tmp_path / "result"
-    return evidence.collect(scratch.parent, TESTS, result), result
+    return evidence_reader.collect(scratch.parent, TESTS, result), result
 
 
 def test_plain_evidence_round_trips(scratch, tmp_path):
@@ -36,17 +36,17 @@ def test_plain_evidence_round_trips(scratch, tmp_path):
     (scratch / "test-a.json").write_text(json.dumps(encode(values)))
     collected, result = collect(scratch, tmp_path)
     assert collected.test_ids == ["test-a"] and not collected.notes
-    back = evidence.load(result, "test-a")
+    back = evidence_reader.load(result, "test-a")
     assert back["w"].dtype == np.float32 and np.array_equal(back["w"], values["w"]) and back["zero_d"].shape == ()
     assert back["b"] == 0.5 and back["errors"] == [3, 1, 0] and np.isnan(back["nan"])
     assert back["steps"] == {"batch": 1} and back["weird keys"] == {1: "a"} and repr(back["obj"]) == "<object>"
-    assert evidence.load(result, "test-b") is None, "a test that recorded nothing"
+    assert evidence_reader.load(result, "test-b") is None, "a test that recorded nothing"
 
 
 @pytest.mark.parametrize("make, why", [
     (lambda path, outside: path.symlink_to(outside), "not a regular file"),
     (lambda path, outside: os.mkfifo(path), "not a regular file"),
-    (lambda path, outside: path.write_bytes(b"{" + b" " * (evidence.MAX_EVIDENCE_BYTES + 10) + b"}"), "allowed"),
+    (lambda path, outside: path.write_bytes(b"{" + b" " * (evidence_reader.MAX_EVIDENCE_BYTES + 10) + b"}"), "allowed"),
     (lambda path, outside: path.write_bytes(pickle.dumps({"w": 1})), "not JSON"),
     (lambda path, outside: path.write_text('{"w": NaN}'), "not JSON"),
     (lambda path, outside: path.write_text('[1, 2]'), "JSON object"),
@@ -61,7 +61,7 @@ def test_odd_files_are_refused_and_noted(scratch, tmp_path, make, why):
     make(scratch / "test-a.json", outside)
     collected, result = collect(scratch, tmp_path)
     assert collected.test_ids == [] and why in collected.notes[0], collected.notes
-    assert evidence.load(result, "test-a") is None
+    assert evidence_reader.load(result, "test-a") is None
 
 
 def test_evidence_for_unknown_tests_is_ignored(scratch, tmp_path):
@@ -76,7 +76,7 @@ def test_a_replaced_evidence_folder_is_not_followed(tmp_path):
     elsewhere.mkdir()
     (elsewhere / "test-a.json").write_text("{}")
     (tmp_path / "scratch" / "evidence").symlink_to(elsewhere)
-    collected = evidence.collect(tmp_path / "scratch", TESTS, tmp_path / "result")
+    collected = evidence_reader.collect(tmp_path / "scratch", TESTS, tmp_path / "result")
     assert collected.test_ids == [] and "replaced" in collected.notes[0]
 
 
@@ -92,7 +92,7 @@ def test_models_are_copied_only_from_where_the_recorder_saves_them(scratch, tmp_
         assert (collected.test_ids == ["test-a"]) is fine, (name, collected.notes)
         if fine:
             assert (result / "models" / "test-a" / "model.keras").read_bytes() == b"PK fake"
-            assert isinstance(evidence.load(result, "test-a")["m"], ModelReference)
+            assert isinstance(evidence_reader.load(result, "test-a")["m"], ModelReference)
 
 
 def test_decode_is_strict():

@@ -13,8 +13,8 @@ import psutil
 import pytest
 
 from autograder.course import Course
+from autograder.grading.sandbox import Limits
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.sandbox import Limits
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -38,7 +38,7 @@ def test_a_result_folder_travels_as_files_inside_it_only(tmp_path):
     import io
     import zipfile
 
-    from autograder.executor import pack, unpack
+    from autograder.grading.executor import pack, unpack
 
     source = tmp_path / "result"
     (source / "evidence").mkdir(parents=True)
@@ -112,7 +112,7 @@ def test_a_result_the_coordinators_full_disk_cannot_take_is_not_the_students_err
     recorded); any other failure there stays that one job's error."""
     import errno
 
-    from autograder import executor as executor_module
+    from autograder.grading import executor as executor_module
 
     class Done:
         def result(self):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from autograder import config, exercise_kinds
+from autograder import config
+from autograder.authoring import exercise_kinds
 from autograder.notebooks import nbgrader_meta, read_notebook, source_notebook
 
 ASSIGNMENTS = config.assignments()

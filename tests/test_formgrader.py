@@ -21,12 +21,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder import config, formgrader
+from autograder import config
 from autograder.course import Course
-from autograder.notebooks import (compose_submission, is_written_answer, nbgrader_meta, read_notebook,
-                                  released_notebook, solution_answers, source_notebook, split_mark_scheme)
-from autograder.preprocessors.rubrics import RERUN_NOTE
-from autograder.results import grade_table
+from autograder.reporting import formgrader
+from autograder.notebooks import (compose_submission, is_written_answer, nbgrader_meta, read_notebook, released_notebook, solution_answers, source_notebook, split_mark_scheme)
+from autograder.grading.preprocessors.rubrics import RERUN_NOTE
+from autograder.grading.results import grade_table
 
 pytestmark = pytest.mark.slow  # grades notebooks, starts JupyterLab and a browser
 
@@ -180,7 +180,7 @@ def test_rubrics_are_beside_the_answers_for_the_grader_only(graded):
 
 
 def test_every_release_and_its_feedback_pipeline_keep_rubrics_out():
-    from autograder.preprocessors import HideRubrics, ShowRubrics
+    from autograder.grading.preprocessors import HideRubrics, ShowRubrics
 
     for assignment in config.assignments():
         lines = mark_scheme_lines(assignment)

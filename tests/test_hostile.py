@@ -15,9 +15,9 @@ import psutil
 import pytest
 
 from autograder.course import Course
-from autograder.results import grade_table
+from autograder.grading.results import grade_table
+from autograder.grading.sandbox import Limits
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.sandbox import Limits
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -99,7 +99,7 @@ HOSTILE = {
     # Reaches for the grader's checks to switch one off: they are not in the sandbox, and the
     # verdict is made outside it anyway. It earns what its (worse) iris answer earns.
     "rewrites-checks": ({**REFERENCE, "ex5-iris": REFERENCE["ex5-iris"].replace("eta0=1,", "eta0=0.5,")
-                         + "\ntry:\n    import autograder.checks.perceptrons as _checks\n"
+                         + "\ntry:\n    import autograder.grading.checks.perceptrons as _checks\n"
                            "    _checks.sgd_equivalence = lambda *a: None\nexcept ImportError:\n    pass"},
                         FULL - 1, None),
     # Swallows every exception, so failing cells show no error: the blank exercise 1 records no

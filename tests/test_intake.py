@@ -8,10 +8,9 @@ import nbformat
 import pytest
 
 from autograder import config
-from autograder.intake import prepare
+from autograder.intake.submission import prepare
 from autograder.layout import CourseLayout
-from autograder.notebooks import (compose_submission, nbgrader_meta, read_notebook, released_notebook,
-                                  solution_answers)
+from autograder.notebooks import (compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers)
 
 ASSIGNMENTS = config.assignments()
 
@@ -97,7 +96,7 @@ def test_a_notebook_over_the_size_limit_is_refused_before_it_is_read(tmp_path, m
 
 
 def test_a_huge_cell_is_named_and_the_review_scan_stays_bounded(tmp_path):
-    from autograder import tamper
+    from autograder.intake import tamper
     from autograder.notebooks import SubmissionError
 
     nb = compose_submission("01-perceptrons", solution_answers("01-perceptrons"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import lms
+from autograder.reporting import lms
 
 GOLDEN = Path(__file__).parent / "lms"
 A01 = "01-perceptrons"

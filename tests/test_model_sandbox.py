@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder import model_evaluator, models, sandbox
+from autograder.grading import model_evaluator, model_sandbox, sandbox
 
 pytestmark = pytest.mark.slow  # starts Keras in a sandbox
 
@@ -75,16 +75,16 @@ def test_ops_of_a_plain_export_are_all_numeric(tmp_path):
 def test_forged_answers_and_reads_are_refused_and_honest_models_measured(tmp_path):
     first, last = _honest(tmp_path, "first", 1), _honest(tmp_path, "last", 2)
     work = tmp_path / "job"
-    evaluator = models.Evaluator(work, sandbox.Limits.from_config(), tmp_path / "log", sandboxed=True)
+    evaluator = model_sandbox.Evaluator(work, sandbox.Limits.from_config(), tmp_path / "log", sandboxed=True)
     out = work / "exchange" / "out"
     requests = [
-        models.Request("first", tmp_path / "first.keras", None, {"test": [X]}),
+        model_sandbox.Request("first", tmp_path / "first.keras", None, {"test": [X]}),
         # Writes into the first model's answers, and into a later model's file (outside its folder).
-        models.Request("writer", None, _export(tmp_path, "writer", str(out / "r0" / "test.npy")), {"test": [X]}),
-        models.Request("overwriter", None, _export(tmp_path, "overwriter", str(work / "requests" / "r3.keras.npy")),
+        model_sandbox.Request("writer", None, _export(tmp_path, "writer", str(out / "r0" / "test.npy")), {"test": [X]}),
+        model_sandbox.Request("overwriter", None, _export(tmp_path, "overwriter", str(work / "requests" / "r3.keras.npy")),
                        {"test": [X]}),
-        models.Request("last", tmp_path / "last.keras", None, {"test": [X]}),
-        models.Request("reader", None, _export(tmp_path, "reader", str(work / "requests")), {"test": [X]}),
+        model_sandbox.Request("last", tmp_path / "last.keras", None, {"test": [X]}),
+        model_sandbox.Request("reader", None, _export(tmp_path, "reader", str(work / "requests")), {"test": [X]}),
     ]
     answers = evaluator.evaluate(requests, timeout=300)
     facts = {name: json.loads((answers[name] / "facts.json").read_text()) for name in answers}
@@ -103,9 +103,9 @@ def test_answers_are_kept_out_of_the_sandboxs_reach(tmp_path):
     later model leaves there is never read as an earlier model's answer."""
     first = _honest(tmp_path, "first", 1)
     work = tmp_path / "job"
-    evaluator = models.Evaluator(work, sandbox.Limits.from_config(), tmp_path / "log", sandboxed=True)
-    requests = [models.Request("first", tmp_path / "first.keras", None, {"test": [X]}),
-                models.Request("second", tmp_path / "first.keras", None, {"small": [X[:3]]})]
+    evaluator = model_sandbox.Evaluator(work, sandbox.Limits.from_config(), tmp_path / "log", sandboxed=True)
+    requests = [model_sandbox.Request("first", tmp_path / "first.keras", None, {"test": [X]}),
+                model_sandbox.Request("second", tmp_path / "first.keras", None, {"small": [X[:3]]})]
     answers = evaluator.evaluate(requests, timeout=300)
     assert all(folder.parent == work / "answers" for folder in answers.values())
     assert not (work / "exchange" / "out" / "r0").exists(), "the folder was emptied before the second model"

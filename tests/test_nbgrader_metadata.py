@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError, common
 
-from autograder import nbgrader_metadata, nbgrader_settings  # noqa: F401 - installing it is importing settings
+from autograder import nbgrader_metadata
+from autograder.grading import nbgrader_settings
 from autograder.notebooks import read_notebook, source_notebook
 
 SCHEMA = MetadataValidator().schema

@@ -6,8 +6,9 @@ import tomllib
 
 import pytest
 
-from autograder import checks, config
-from autograder.samples import PARTIAL_SCORES
+from autograder import config
+from autograder.authoring.samples import PARTIAL_SCORES
+from autograder.grading import checks
 
 ASSIGNMENTS = config.assignments()
 
@@ -31,9 +32,9 @@ def _calibrated() -> set[str]:
 def test_a_new_assignment_brings_everything(assignment):
     missing = []
     if assignment not in checks.REGISTRY:
-        missing.append("its judges in autograder/checks/, registered in autograder/checks/__init__.py")
+        missing.append("its judges in autograder/grading/checks/, registered in autograder/grading/checks/__init__.py")
     if not (config.SAMPLES_DIR / assignment / "partial.py").is_file() or assignment not in PARTIAL_SCORES:
-        missing.append("samples/<assignment>/partial.py and its pinned score in autograder/samples.py")
+        missing.append("samples/<assignment>/partial.py and its pinned score in autograder/authoring/samples.py")
     if assignment not in (config.REPO_ROOT / "docs" / "calibration.md").read_text():
         missing.append("its thresholds in docs/calibration.md")
     if assignment not in _script_names("benchmark.py", "HEADLINE"):

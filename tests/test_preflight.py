@@ -13,8 +13,9 @@ import sys
 import nbformat
 import pytest
 
-from autograder import config, data, preflight
+from autograder import config, dataset_files
 from autograder.course import Course
+from autograder.grading import preflight
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
@@ -47,7 +48,7 @@ def _environment(**settings):
 
 def test_the_library_refuses_and_names_the_file_and_the_fix(broken_data, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(broken_data))
-    with pytest.raises(data.DataError, match=r"(missing|corrupt): .*mnist.*make data"):
+    with pytest.raises(dataset_files.DataError, match=r"(missing|corrupt): .*mnist.*make data"):
         preflight.require_ready([A04])
     preflight.require_ready(["01-perceptrons"])  # needs no data files: not held up by MNIST
 

@@ -2,7 +2,7 @@
 
 import io
 
-from autograder.progress import GradingProgress
+from autograder.reporting.progress import GradingProgress
 
 LINES = ["[1/3] 01-perceptrons ann: 17/17 (7 s) | 2 left, 0 failed, 7 s elapsed, about 14 s left",
          "[2/3] 01-perceptrons bob: ERROR corrupt (0 s) | 1 left, 1 failed, 7 s elapsed, about 4 s left",

@@ -11,7 +11,9 @@ import sys
 import nbformat
 import pytest
 
-from autograder import config, publish
+from autograder import config
+from autograder.authoring import publish
+from autograder.course import stale_releases
 from autograder.notebooks import nbgrader_meta, read_notebook, released_notebook, source_notebook
 
 ASSIGNMENTS = config.assignments()
@@ -80,7 +82,7 @@ def checks_lines() -> set[str]:
 
 
 def test_the_published_tree_holds_only_what_students_may_see(clone):
-    result = publish.publish(clone, [A01, A02], check_release=False)
+    result = publish.publish(clone, [A01, A02])
     assert result.commit and files(clone) == STUDENT_FILES | {
         f"notebooks/{a}/{released_notebook(a).name}" for a in (A01, A02)}
     seen = published_lines(clone)
@@ -110,7 +112,7 @@ def _links(text: str) -> list[str]:
 
 
 def test_every_badge_and_link_resolves_to_a_published_file(clone):
-    publish.publish(clone, ASSIGNMENTS, check_release=False)
+    publish.publish(clone, ASSIGNMENTS)
     colab = f"https://colab.research.google.com/github/{config.STUDENT_REPOSITORY}/blob/{config.GITHUB_BRANCH}/"
     checked = 0
     for path in sorted(files(clone)):
@@ -132,15 +134,15 @@ def test_every_badge_and_link_resolves_to_a_published_file(clone):
 
 
 def test_staged_release_one_commit_per_step_and_nothing_unreleased(clone):
-    first = publish.publish(clone, ["01"], check_release=False)
+    first = publish.publish(clone, ["01"])
     assert first.added == [A01] and commits(clone) == 1
-    second = publish.publish(clone, ["01", A02], check_release=False)  # a number, then an id
+    second = publish.publish(clone, ["01", A02])  # a number, then an id
     assert second.added == [A02] and commits(clone) == 2
     assert {p.split("/")[1] for p in files(clone) if p.startswith("notebooks/")} == {A01, A02}
     readme = (clone / "README.md").read_text()
     assert A02 in readme and all(a not in readme for a in ASSIGNMENTS[2:]), "the README lists only what is released"
     assert all(a not in "".join(published_lines(clone)) for a in ASSIGNMENTS[2:]), "nothing unreleased appears"
-    again = publish.publish(clone, [A02.split("-")[0]], check_release=False)  # 01 stays published
+    again = publish.publish(clone, [A02.split("-")[0]])  # 01 stays published
     assert again.commit is None and again.assignments == [A01, A02] and commits(clone) == 2
 
 
@@ -159,9 +161,9 @@ def edit_release(tmp_path, monkeypatch):
 
 
 def test_changing_one_released_notebook_makes_one_commit_touching_only_it(clone, edit_release):
-    publish.publish(clone, [A01, A02], check_release=False)
+    publish.publish(clone, [A01, A02])
     edit_release(A02, "A clarified sentence.")
-    result = publish.publish(clone, [A01, A02], check_release=False)
+    result = publish.publish(clone, [A01, A02])
     assert commits(clone) == 2 and result.changed == [f"notebooks/{A02}/{released_notebook(A02).name}"]
     assert git(clone, "show", "--name-only", "--format=", "HEAD").split() == result.changed
     assert "A clarified sentence." in (clone / result.changed[0]).read_text()
@@ -170,7 +172,7 @@ def test_changing_one_released_notebook_makes_one_commit_touching_only_it(clone,
 def test_a_stale_release_is_refused(clone, edit_release):
     edit_release(A01, "Edited by hand.")
     with pytest.raises(publish.PublishError, match=f"out of date for {A01}: run `make release`"):
-        publish.publish(clone, [A01])
+        publish.publish(clone, [A01], stale_releases=stale_releases)
     assert not files(clone) and not list(clone.iterdir())[1:], "nothing was written"
 
 
@@ -181,10 +183,10 @@ def test_the_schedule_decides_what_is_published(clone, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_SCHEDULE", str(schedule))
     import datetime as dt
     now = dt.datetime(2027, 3, 5, tzinfo=dt.timezone.utc)
-    result = publish.publish(clone, None, now=now, check_release=False)
+    result = publish.publish(clone, None, now=now)
     assert result.assignments == [A01]
     assert "Fri 12 Mar 2027, 23:59 (UTC)" in (clone / "README.md").read_text(), "the due date is shown"
-    later = publish.publish(clone, None, now=now + dt.timedelta(days=7), check_release=False)
+    later = publish.publish(clone, None, now=now + dt.timedelta(days=7))
     assert later.added == [A02] and commits(clone) == 2
 
 
@@ -194,10 +196,10 @@ def _unchanged(folder, before: str) -> None:
 
 
 def test_unknown_assignment_changes_nothing(clone):
-    publish.publish(clone, [A01], check_release=False)
+    publish.publish(clone, [A01])
     before = git(clone, "rev-parse", "HEAD")
     with pytest.raises(publish.PublishError, match="unknown assignment '07'.*known: 01-perceptrons"):
-        publish.publish(clone, ["02", "07"], check_release=False)
+        publish.publish(clone, ["02", "07"])
     _unchanged(clone, before)
 
 
@@ -206,26 +208,26 @@ def test_a_folder_that_is_no_working_copy_is_refused(tmp_path):
     plain.mkdir()
     (plain / "keep.txt").write_text("mine")
     with pytest.raises(publish.PublishError, match="not a git working copy"):
-        publish.publish(plain, [A01], check_release=False)
+        publish.publish(plain, [A01])
     assert [p.name for p in plain.iterdir()] == ["keep.txt"]
     with pytest.raises(publish.PublishError, match="does not exist"):
-        publish.publish(tmp_path / "missing", [A01], check_release=False)
+        publish.publish(tmp_path / "missing", [A01])
     with pytest.raises(publish.PublishError, match="inside this \\(private\\) repository"):
-        publish.publish(config.REPO_ROOT, [A01], check_release=False)
+        publish.publish(config.REPO_ROOT, [A01])
     inner = plain / "inner"  # a folder inside some other working copy is not a clone of its own
     subprocess.run(["git", "init", "-q", str(plain)], check=True)
     inner.mkdir()
     with pytest.raises(publish.PublishError, match="not a git working copy"):
-        publish.publish(inner, [A01], check_release=False)
+        publish.publish(inner, [A01])
 
 
 def test_uncommitted_changes_are_refused_and_kept(clone):
-    publish.publish(clone, [A01], check_release=False)
+    publish.publish(clone, [A01])
     before = git(clone, "rev-parse", "HEAD")
     (clone / "README.md").write_text("my own edit")
     (clone / "draft.txt").write_text("untracked")
     with pytest.raises(publish.PublishError, match="uncommitted changes"):
-        publish.publish(clone, [A01, A02], check_release=False)
+        publish.publish(clone, [A01, A02])
     assert (clone / "README.md").read_text() == "my own edit" and (clone / "draft.txt").is_file()
     assert git(clone, "rev-parse", "HEAD") == before
 
@@ -274,7 +276,7 @@ def test_student_requirements_cover_every_import_at_the_graders_versions():
 
 
 def test_published_readme_names_every_released_assignment_once(clone):
-    publish.publish(clone, ASSIGNMENTS, check_release=False)
+    publish.publish(clone, ASSIGNMENTS)
     readme = (clone / "README.md").read_text()
     for assignment in ASSIGNMENTS:
         assert readme.count(f"({config.colab_url(assignment, released_notebook(assignment).name)})") == 1
@@ -291,7 +293,7 @@ def test_a_published_notebook_runs_alone_down_to_its_first_answer(assignment, cl
     but its own (see data/README.md), so 04 loads it the way course machines do."""
     from nbclient import NotebookClient
 
-    publish.publish(clone, [assignment], check_release=False)
+    publish.publish(clone, [assignment])
     nb = read_notebook(clone / f"notebooks/{assignment}/{released_notebook(assignment).name}")
     first_answer = next(i for i, cell in enumerate(nb.cells) if nbgrader_meta(cell).get("solution"))
     nb.cells = nb.cells[:first_answer]

@@ -39,10 +39,10 @@ import pytest
 
 from autograder import config
 from autograder.course import Course
+from autograder.grading import sandbox
+from autograder.grading.results import grade_table
+from autograder.grading.sandbox import Limits
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.results import grade_table
-from autograder import sandbox
-from autograder.sandbox import Limits
 
 pytestmark = pytest.mark.slow
 
@@ -120,7 +120,7 @@ def plan(course_root, home, port) -> dict:
         "write-repository": (WRONG_NOT, "ex1-threshold-unit", f"""
             import sys, course_kernel
             from pathlib import Path
-            for _path in ["{REPO}/autograder/checks/perceptrons.py", Path(course_kernel.__file__).parent / "evidence.py",
+            for _path in ["{REPO}/autograder/grading/checks/perceptrons.py", Path(course_kernel.__file__).parent / "evidence.py",
                           Path(sys.prefix) / "lib/python3.11/site-packages/numpy/__init__.py",
                           "{REPO}/solutions/{A01}/{NAME}", "{REPO}/data/manifest.json"]:
                 try:
@@ -420,7 +420,7 @@ def test_a_hostile_lms_download_changes_no_classmate(tmp_path, monkeypatch):
     byte for byte what it was, nothing lands outside submitted/ and collect/, and the run ends."""
     import zipfile
 
-    from autograder.collect import collect_zip
+    from autograder.intake.collect import collect_zip
 
     monkeypatch.setenv("COURSE_NOTEBOOK_LIMIT_MB", "1")
     course = Course(tmp_path / "course")

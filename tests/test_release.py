@@ -6,12 +6,12 @@ import re
 import pytest
 
 from autograder import config
+from autograder.authoring.publish import normalised_release
 from autograder.course import Course
 from autograder.notebooks import is_written_answer, nbgrader_meta, read_notebook, released_notebook, source_notebook
-from autograder.publish import normalised_release
 
 ASSIGNMENTS = config.assignments()
-LEAK_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.checks"]
+LEAK_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.grading.checks"]
 
 
 def test_there_is_an_assignment_and_each_is_released():

@@ -1,8 +1,8 @@
 """The instructor's HTML report, from recorded grading runs."""
 
 from autograder.course import Course
-from autograder.results import StudentResult, TestResult
-from autograder.report import pass_rates, write_report
+from autograder.grading.results import StudentResult, TestResult
+from autograder.reporting.report import pass_rates, write_report
 
 
 def _result(student, passed: dict, error=None, seconds=5.0):

@@ -2,8 +2,8 @@
 
 import json
 
+from autograder.grading.results import ResultStore, StudentResult, TestResult, grade_table
 from autograder.layout import CourseLayout
-from autograder.results import ResultStore, StudentResult, TestResult, grade_table
 
 
 def _result(student, score, error=None, sandboxed=True):

@@ -16,7 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder import config, sandbox
+from autograder import config
+from autograder.grading import sandbox
 
 SECRET = "postgresql://grader:s3cret-password@127.0.0.1:5432/gradebook"
 

@@ -8,11 +8,13 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import config, nbgrader_settings, schedule
-from autograder.collect import collect_zip
+from autograder import config
+from autograder.authoring import schedule
 from autograder.course import Course
+from autograder.grading import nbgrader_settings
+from autograder.grading.sandbox import Limits
+from autograder.intake.collect import collect_zip
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
-from autograder.sandbox import Limits
 
 A01, A02 = config.assignments()[:2]
 UTC = dt.timezone.utc

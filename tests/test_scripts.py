@@ -32,7 +32,7 @@ def test_calibrate_runs_one_seed(assignment):
 
 
 def test_what_the_keras_calibrations_use_of_the_checks_exists():
-    """`from autograder.checks import X as name` inside the calibration functions, then `name.attr`:
+    """`from autograder.grading.checks import X as name` inside the calibration functions, then `name.attr`:
     every such attribute must exist (06's once named a removed function)."""
     tree = ast.parse((SCRIPTS / "calibrate.py").read_text())
     used = []

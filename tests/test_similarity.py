@@ -1,9 +1,9 @@
 """The similarity detector on its own (no grading): what it compares, what it flags, what it costs.
 The flagged pairs of a graded class (and the report, the table) are in tests/test_course.py."""
 
-from autograder import similarity
-from autograder.notebooks import compose_submission, read_answers, solution_answers
 from autograder import config
+from autograder.intake import similarity
+from autograder.notebooks import compose_submission, read_answers, solution_answers
 
 A01 = "01-perceptrons"
 

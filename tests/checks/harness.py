@@ -14,9 +14,8 @@ from pathlib import Path
 
 from course_kernel import evidence as kernel_evidence
 
-from autograder import checks as registry
-from autograder import evidence, judging, model_evaluator, models, sandbox
-from autograder.job import measure_models
+from autograder.grading import checks as registry, evidence_reader, judging, model_evaluator, model_sandbox, sandbox
+from autograder.grading.job import measure_models
 from autograder.notebooks import nbgrader_meta, read_notebook, source_notebook
 
 
@@ -28,7 +27,7 @@ def hidden_code(assignment: str, test_id: str) -> str:
 
 
 class InProcessEvaluator:
-    """models.Evaluator's contract, answered by model_evaluator's functions in this process."""
+    """model_sandbox.Evaluator's contract, answered by model_evaluator's functions in this process."""
 
     def __init__(self, work: Path):
         self.exchange, self.requests = work / "exchange", work / "requests"
@@ -37,7 +36,7 @@ class InProcessEvaluator:
 
     def evaluate(self, requests, timeout):
         answers = {}
-        for request, entry in zip(requests, models.write_requests(self.requests, requests)):
+        for request, entry in zip(requests, model_sandbox.write_requests(self.requests, requests)):
             model_evaluator.evaluate(self.exchange, entry)
             answers[request.id] = self.exchange / "out" / entry["id"]
         return answers
@@ -58,10 +57,10 @@ def _run_hidden_test(assignment: str, test_id: str, namespace: dict, tmp_path: P
     for name, inputs in checks.challenges(seed).items():
         (challenge / f"{name}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
     monkeypatch.setenv(kernel_evidence.CHALLENGE_DIR_VARIABLE, str(challenge))
-    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / evidence.EVIDENCE))
+    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / evidence_reader.EVIDENCE))
     monkeypatch.setattr(kernel_evidence, "_recorded", {})
     exec(hidden_code(assignment, test_id), dict(namespace))
-    evidence.collect(scratch, set(checks.tests), result)
+    evidence_reader.collect(scratch, set(checks.tests), result)
     return work, result
 
 
@@ -70,7 +69,7 @@ def judge(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkey
     """The verdict on *test_id* for the student objects in *namespace*. Models are measured in this
     process, unless *sandboxed_models*: then by the real model sandbox, as in grading."""
     work, result = _run_hidden_test(assignment, test_id, namespace, tmp_path, monkeypatch, seed)
-    evaluator = (models.Evaluator(work, sandbox.Limits(memory_mb=8192, processes=512), work / "log", sandboxed=True)
+    evaluator = (model_sandbox.Evaluator(work, sandbox.Limits(memory_mb=8192, processes=512), work / "log", sandboxed=True)
                  if sandboxed_models else InProcessEvaluator(work))
     measure_models(registry.for_assignment(assignment), result, evaluator, timeout=600)
     return judging.judge(assignment, result, seed)[test_id]
@@ -80,11 +79,11 @@ def model_report(model, tmp_path: Path, **inputs) -> "judging.ModelReport":
     """What the model evaluator reports about a Keras *model*, with predictions on each named input set."""
     work = Path(tempfile.mkdtemp(prefix="model-", dir=tmp_path))
     model.save(work / "model.keras")
-    request = models.Request("t/model", work / "model.keras", None,
+    request = model_sandbox.Request("t/model", work / "model.keras", None,
                              {label: list(arrays) if isinstance(arrays, (list, tuple)) else [arrays]
                               for label, arrays in inputs.items()})
     answers = InProcessEvaluator(work).evaluate([request], None)
-    models.keep_answers(answers["t/model"], work / "result" / "models" / "t" / "model", list(inputs))
+    model_sandbox.keep_answers(answers["t/model"], work / "result" / "models" / "t" / "model", list(inputs))
     return judging.model_reports(work / "result", "t", {"model": tuple(inputs)})["model"]
 
 
@@ -92,4 +91,4 @@ def recorded(assignment: str, test_id: str, namespace: dict, tmp_path: Path, mon
     """What *test_id*'s hidden code records for the student objects in *namespace*, read back as the
     judge gets it (for tests that vary the evidence itself)."""
     _, result = _run_hidden_test(assignment, test_id, namespace, tmp_path, monkeypatch, seed)
-    return evidence.load(result, test_id)
+    return evidence_reader.load(result, test_id)

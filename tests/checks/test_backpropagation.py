@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import backpropagation as check
+from autograder.grading.checks import backpropagation as check
 from autograder.notebooks import read_notebook, solution_answers, source_notebook
 
 from . import harness

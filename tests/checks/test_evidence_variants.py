@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder import checks as registry
-from autograder.checks.base import Evidence
+from autograder.grading import checks as registry
+from autograder.grading.checks.base import Evidence
 from autograder.notebooks import read_notebook, solution_answers, source_notebook
 
 from . import harness, variants

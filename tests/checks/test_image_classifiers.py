@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from autograder.checks import image_classifiers as check
+from autograder.grading.checks import image_classifiers as check
 
 from . import harness
 

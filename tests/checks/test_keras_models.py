@@ -5,8 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from autograder.checks import keras_models as km
-from autograder.checks.base import Failed
+from autograder.grading.checks import keras_models as km
+from autograder.grading.checks.base import Failed
 
 from . import harness
 

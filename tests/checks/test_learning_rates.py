@@ -7,8 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from autograder.checks import image_classifiers as check
-from autograder.checks import learning_rates
+from autograder.grading.checks import image_classifiers as check, learning_rates
 
 from . import harness
 

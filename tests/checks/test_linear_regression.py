@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from autograder.checks import linear_regression as check
+from autograder.grading.checks import linear_regression as check
 
 from . import harness
 

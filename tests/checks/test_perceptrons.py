@@ -7,7 +7,7 @@ Each test runs the hidden test's own code on a namespace of answers and judges w
 import numpy as np
 import pytest
 
-from autograder.checks import perceptrons as check
+from autograder.grading.checks import perceptrons as check
 from autograder.notebooks import solution_answers
 
 from . import harness

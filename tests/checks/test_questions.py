@@ -4,7 +4,7 @@ reject each kind of wrong one; each hidden test runs on the grader's inputs as i
 import numpy as np
 import pytest
 
-from autograder.checks import questions
+from autograder.grading.checks import questions
 
 from . import harness
 

@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from autograder.checks import regression_mlps as check
+from autograder.grading.checks import regression_mlps as check
 
 from . import harness
 

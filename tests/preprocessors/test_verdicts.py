@@ -4,8 +4,8 @@ import pytest
 from nbformat import NotebookNode
 from nbgrader.utils import determine_grade
 
-from autograder.judging import Verdict
-from autograder.preprocessors.verdicts import NOT_RUN, apply
+from autograder.grading.judging import Verdict
+from autograder.grading.preprocessors.verdicts import NOT_RUN, apply
 
 from .. import factories
 

@@ -1,0 +1,208 @@
+"""Trusted checks for assignment 03 (logistic and softmax regression as single Keras layers).
+
+Accuracies are measured by the model sandbox on test splits the grader loads itself, with raw
+features: the notebook puts a Normalization layer inside each model, so a model is usable on its
+own. Labels never leave the grader. Thresholds: docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.grading.checks.base import Checks, Evidence, require
+from autograder.grading.checks.keras_models import activation, has_layer, input_width, require_loss, single_dense
+
+CHECKS = Checks("03-logistic-regression")
+
+CANCER_MIN_ACCURACY = 0.92
+TWO_FEATURE_MIN_ACCURACY = 0.82
+IRIS_MIN_ACCURACY = 0.85
+TWO_FEATURES = ("mean radius", "mean texture")
+
+
+def cancer_split():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    data = load_breast_cancer()
+    return train_test_split(data.data, data.target, test_size=0.2, stratify=data.target, random_state=42)
+
+
+def cancer_validation_split():
+    """The notebook's validation split: 20 % of the training part, stratified, as the data cell makes it."""
+    from sklearn.model_selection import train_test_split
+
+    X_train, _, y_train, _ = cancer_split()
+    return train_test_split(X_train, y_train, test_size=0.2, stratify=y_train, random_state=42)
+
+
+def two_feature_columns() -> list[int]:
+    from sklearn.datasets import load_breast_cancer
+
+    names = list(load_breast_cancer().feature_names)
+    return [names.index(name) for name in TWO_FEATURES]
+
+
+def iris_split():
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+
+    data = load_iris()
+    return train_test_split(data.data, data.target, test_size=0.3, stratify=data.target, random_state=42)
+
+
+CHECKS.inputs("cancer-test")(lambda: cancer_split()[1].astype("float32"))
+CHECKS.inputs("cancer-valid")(lambda: cancer_validation_split()[1].astype("float32"))
+CHECKS.inputs("cancer-test-two")(lambda: cancer_split()[1][:, two_feature_columns()].astype("float32"))
+CHECKS.inputs("iris-test")(lambda: iris_split()[1].astype("float32"))
+
+
+def _logistic(model, n_features: int) -> None:
+    dense = single_dense(model, units=1)
+    require(activation(dense) == "sigmoid", f"logistic regression ends in a sigmoid, found {activation(dense)!r}")
+    require(input_width(model) == n_features, f"the model should take {n_features} raw features")
+    require(model.facts.get("trainable_params") == n_features + 1,
+            f"expected {n_features + 1} trainable parameters, found {model.facts.get('trainable_params')}")
+    require_loss(model, "binary_crossentropy", f"use the log-loss (binary_crossentropy), not {model.loss()!r}")
+    require(has_layer(model, "Normalization"), "put the Normalization layer inside the model")
+
+
+def _binary_accuracy(proba: np.ndarray, y: np.ndarray) -> float:
+    require(proba.shape == (len(y), 1), f"output should have shape (n, 1), got {proba.shape}")
+    require(np.all((proba >= 0) & (proba <= 1)), "outputs must be probabilities in [0, 1]")
+    return float(np.mean((proba[:, 0] >= 0.5).astype(int) == y))
+
+
+@CHECKS.test("test-cancer-model", models={"model": ("cancer-test",)})
+def cancer_model(ev: Evidence, challenge: dict) -> None:
+    X_train, _, _, y_test = cancer_split()
+    model = ev.model("model", "cancer_model")
+    _logistic(model, X_train.shape[1])
+    accuracy = _binary_accuracy(model.predicted("cancer-test"), y_test)
+    require(accuracy >= CANCER_MIN_ACCURACY, f"held-out accuracy {accuracy:.3f} < {CANCER_MIN_ACCURACY}")
+
+
+def _labelling_inputs(rng: np.random.Generator) -> dict:
+    """A two-input sigmoid neuron the hidden test builds, rows whose probabilities are clear of
+    the thresholds, and one row at exactly p = 0.5 (dyadic numbers: exact in float32 too)."""
+    kernel = np.array([[rng.choice([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])], [np.round(rng.normal(0, 1.5) * 8) / 8]])
+    bias = np.array([np.round(rng.normal(0, 0.5) * 8) / 8])
+    threshold = float(rng.uniform(0.55, 0.8))
+    rows = rng.normal(0, 2, size=(60, 2))
+    p = 1 / (1 + np.exp(-(rows @ kernel[:, 0] + bias[0])))
+    rows = rows[(np.abs(p - 0.5) > 1e-3) & (np.abs(p - threshold) > 1e-3)][:30]
+    at_half = np.array([[-bias[0] / kernel[0, 0], 0.0]])
+    return {"kernel": kernel, "bias": bias, "threshold": threshold, "X": np.vstack([rows, at_half])}
+
+
+def _expected_labels(given: dict, threshold: float) -> np.ndarray:
+    p = 1 / (1 + np.exp(-(given["X"] @ given["kernel"][:, 0] + given["bias"][0])))
+    return (p >= threshold).astype(int)
+
+
+@CHECKS.test("test-predict-labels", challenge=_labelling_inputs)
+def predict_labels(ev: Evidence, challenge: dict) -> None:
+    n = len(challenge["X"])
+    for key, threshold, what in (("default", 0.5, "predict_labels(model, X)"),
+                                 ("raised", challenge["threshold"], "predict_labels(model, X, threshold)")):
+        raw = ev.value(key)
+        labels = ev.array(key, what=what)
+        require(labels.shape == (n,), f"{what}: one label per row, shape ({n},), got {labels.shape}")
+        require(not isinstance(raw, np.ndarray) or raw.dtype.kind in "iu", f"{what}: labels should be integers (0 or 1)")
+        expected = _expected_labels(challenge, threshold)
+        wrong = int(np.sum(labels != expected))
+        require(wrong == 0, f"{what} gives {wrong} wrong label(s): label 1 when the probability is >= the threshold "
+                            f"({threshold:.2f})")
+
+
+# Exercise 2b: the screening rule, applied by the grader to its own measurement of the student's model.
+SCREEN_CANDIDATES = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2))
+SCREEN_MOST_MISSED = 1
+# A probability this close to the threshold may land on either side in another float32 run: both counts pass.
+SCREEN_BAND = 1e-6
+# The screened model must be a real classifier (a constant one makes every high threshold "fewest false alarms"
+# with nothing learnt): far below any honest exercise 1 (0.956 at worst over seeds) and far above a constant
+# model (0.63, the benign share).
+SCREEN_MIN_ACCURACY = 0.85
+
+
+def screening_mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+    """(malignant called benign, benign flagged as malignant) for labels *benign* (True = called benign)."""
+    return int(np.sum(benign & (y == 0))), int(np.sum(~benign & (y == 1)))
+
+
+def screening_choices(proba: np.ndarray, y: np.ndarray) -> set[float]:
+    """The candidates the rule allows: at most SCREEN_MOST_MISSED malignant called benign, fewest false
+    alarms; if none keeps to the limit, fewest missed, then fewest false alarms."""
+    counts = {t: screening_mistakes(proba[:, 0] >= t, y) for t in SCREEN_CANDIDATES}
+    allowed = {t: c[1] for t, c in counts.items() if c[0] <= SCREEN_MOST_MISSED}
+    if not allowed:
+        allowed = counts
+    best = min(allowed.values())
+    return {t for t, key in allowed.items() if key == best}
+
+
+@CHECKS.test("test-screen-threshold", models={"model": ("cancer-valid", "cancer-test")})
+def screen_threshold(ev: Evidence, challenge: dict) -> None:
+    _, _, _, y_valid = cancer_validation_split()
+    _, _, _, y_test = cancer_split()
+    model = ev.model("model", "cancer_model")
+    valid, test = model.predicted("cancer-valid"), model.predicted("cancer-test")
+    _binary_accuracy(valid, y_valid)  # the shape and range checks
+    accuracy = _binary_accuracy(test, y_test)
+    require(accuracy >= SCREEN_MIN_ACCURACY, f"screen with exercise 1's trained cancer_model (this one classifies "
+                                             f"{accuracy:.0%} of the test tumours right at 0.5)")
+    threshold = ev.number("threshold", "SCREEN_THRESHOLD")
+    require(any(abs(threshold - t) < 1e-9 for t in SCREEN_CANDIDATES), "SCREEN_THRESHOLD should be one of CANDIDATE_THRESHOLDS")
+    threshold = min(SCREEN_CANDIDATES, key=lambda t: abs(t - threshold))
+    missed, alarms = screening_mistakes(valid[:, 0] >= threshold, y_valid)
+    require(threshold in screening_choices(valid, y_valid),
+            f"SCREEN_THRESHOLD is not the candidate the rule picks on the validation split (the grader measures "
+            f"your cancer_model there: at {threshold:g}, {missed} malignant called benign, {alarms} false alarms)")
+    low, high = (screening_mistakes(test[:, 0] >= threshold + d, y_test) for d in (-SCREEN_BAND, SCREEN_BAND))
+    for key, i, what in (("missed", 0, "SCREEN_MISSED: malignant test tumours called benign"),
+                         ("false_alarms", 1, "SCREEN_FALSE_ALARMS: benign test tumours flagged")):
+        value = ev.value(key)
+        require(type(value) is int, f"{what.split(':')[0]} should be a whole number")
+        require(min(low[i], high[i]) <= value <= max(low[i], high[i]),
+                f"{what} at your threshold: count them on the test split (not the validation split)")
+
+
+@CHECKS.test("test-two-feature-model", models={"model": ("cancer-test-two",)})
+def two_feature_model(ev: Evidence, challenge: dict) -> None:
+    _, _, _, y_test = cancer_split()
+    model = ev.model("model", "two_feature_model")
+    _logistic(model, 2)
+    accuracy = _binary_accuracy(model.predicted("cancer-test-two"), y_test)
+    require(accuracy >= TWO_FEATURE_MIN_ACCURACY,
+            f"held-out accuracy on {TWO_FEATURES} {accuracy:.3f} < {TWO_FEATURE_MIN_ACCURACY}")
+
+
+def _softmax(ev: Evidence, name: str, loss: str) -> None:
+    _, _, _, y_test = iris_split()
+    model = ev.model("model", name)
+    dense = single_dense(model, units=3)
+    require(activation(dense) == "softmax", f"a k-class output uses softmax, found {activation(dense)!r}")
+    require(input_width(model) == 4 and has_layer(model, "Normalization"), "4 raw iris features in, Normalization inside")
+    require_loss(model, loss, f"this model should be compiled with {loss}, not {model.loss()!r}")
+    proba = model.predicted("iris-test")
+    require(proba.shape == (len(y_test), 3), f"one probability per class: shape (n, 3), got {proba.shape}")
+    require(np.allclose(proba.sum(axis=1), 1, atol=1e-5), "softmax rows must sum to 1")
+    accuracy = float(np.mean(proba.argmax(axis=1) == y_test))
+    require(accuracy >= IRIS_MIN_ACCURACY, f"held-out iris accuracy {accuracy:.3f} < {IRIS_MIN_ACCURACY}")
+
+
+@CHECKS.test("test-softmax-sparse", models={"model": ("iris-test",)})
+def softmax_sparse(ev: Evidence, challenge: dict) -> None:
+    _softmax(ev, "softmax_sparse", "sparse_categorical_crossentropy")
+
+
+@CHECKS.test("test-softmax-onehot", models={"model": ("iris-test",)})
+def softmax_onehot(ev: Evidence, challenge: dict) -> None:
+    _, _, y_train, _ = iris_split()
+    onehot = ev.array("y_train_onehot")
+    require(onehot.shape == (len(y_train), 3), f"one-hot labels should have shape ({len(y_train)}, 3), got {onehot.shape}")
+    require(np.array_equal(onehot.argmax(axis=1), y_train) and np.allclose(onehot.sum(axis=1), 1)
+            and np.allclose(onehot.max(axis=1), 1),
+            "y_train_onehot must be the one-hot coding of y_train (keras.utils.to_categorical)")
+    _softmax(ev, "softmax_onehot", "categorical_crossentropy")

@@ -1,0 +1,272 @@
+"""Trusted checks for assignment 06: California-housing regression MLPs.
+
+The grader loads the data itself (``california_split``); models are run by the model sandbox on
+its inputs, and errors are computed here against labels that never leave the grader. The
+scikit-learn baseline is checked by running its recorded weights through the grader's own forward
+pass. Thresholds: docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from course_kernel import data
+
+from autograder.grading.checks.base import Checks, Evidence, as_array, require
+from autograder.grading.checks.keras_models import (activation, has_layer, input_shapes, normalization, require_loss, require_regression_output, rmse)
+
+CHECKS = Checks("06-california-housing", datasets=("california-housing",))
+
+MAX_BASELINE_VALID_RMSE = 0.56   # MLPRegressor([50, 50, 50], random_state=42) validation RMSE, measured 0.505
+MAX_TEST_RMSE = 0.55             # Keras Sequential 3x50 test RMSE; the reference measures 0.505-0.517
+MAX_LOCATION_TEST_RMSE = 0.52    # the same MLP plus a latitude x longitude embedding; the reference measures < 0.50
+REPORT_TOLERANCE = 1e-3          # what the notebook reports vs what the grader measures
+WIDE_FEATURES, DEEP_FEATURES = 5, 6  # two-input model: features 0-4 wide, 2-7 deep
+
+
+@functools.lru_cache(maxsize=1)
+def california_split():
+    """The seeds' split: train_test_split twice with random_state=42 -> train, valid, test."""
+    from sklearn.model_selection import train_test_split
+
+    housing = data.fetch_california_housing()
+    X_train_full, X_test, y_train_full, y_test = train_test_split(housing.data, housing.target, random_state=42)
+    X_train, X_valid, y_train, y_valid = train_test_split(X_train_full, y_train_full, random_state=42)
+    return (X_train, y_train), (X_valid, y_valid), (X_test, y_test)
+
+
+def _test():
+    return california_split()[2][0].astype("float32")
+
+
+def _two_inputs(rows: int):
+    X_train = california_split()[0][0][:rows].astype("float32")
+    return [X_train[:, :WIDE_FEATURES], X_train[:, 2:]]
+
+
+CHECKS.inputs("test")(_test)
+CHECKS.inputs("test-500")(lambda: _test()[:500])
+CHECKS.inputs("train-7-two")(lambda: _two_inputs(7))
+CHECKS.inputs("train-500-two")(lambda: _two_inputs(500))
+
+
+# --- exercise 1: the scikit-learn baseline ------------------------------------------------------------
+
+def mlp_forward(X, mean, scale, coefs, intercepts, hidden_activation: str) -> np.ndarray:
+    """What a fitted StandardScaler + MLPRegressor pipeline predicts, computed with NumPy here."""
+    functions = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "identity": lambda z: z,
+                 "logistic": lambda z: 1 / (1 + np.exp(-z))}
+    require(hidden_activation in functions, f"unknown MLPRegressor activation {hidden_activation!r}")
+    z = (X - mean) / np.where(scale == 0, 1, scale)
+    for index, (weights, bias) in enumerate(zip(coefs, intercepts)):
+        z = z @ weights + bias
+        if index < len(coefs) - 1:
+            z = functions[hidden_activation](z)
+    return z.ravel()
+
+
+@CHECKS.test("test-cal-baseline")
+def baseline(ev: Evidence, challenge: dict) -> None:
+    """A fitted StandardScaler + MLPRegressor([50, 50, 50]) pipeline and its honest validation RMSE."""
+    require(ev.value("steps") == ["StandardScaler", "MLPRegressor"],
+            "the pipeline should be make_pipeline(StandardScaler(), MLPRegressor(...))")
+    require(ev.array("hidden_layer_sizes", ndim=1).tolist() == [50, 50, 50], "three hidden layers of 50 neurons")
+    # Outlying validation districts make this RMSE swing from 0.51 to 3.5 with the seed (docs/calibration.md).
+    require(ev.value("random_state") == 42, "use MLPRegressor(..., random_state=42) as asked")
+    require(ev.value("scaler_mean") is not None and ev.value("coefs") is not None, "fit the pipeline on the training set")
+    (X_train, _), (X_valid, y_valid), _ = california_split()
+    mean, scale = ev.array("scaler_mean", shape=(8,)), ev.array("scaler_scale", shape=(8,))
+    require(np.allclose(mean, X_train.mean(axis=0)), "fit the pipeline on X_train (the scaler's means differ)")
+    coefs, intercepts = ev.value("coefs"), ev.value("intercepts")
+    require(isinstance(coefs, list) and isinstance(intercepts, list) and len(coefs) == len(intercepts) == 4,
+            "the fitted network should have three hidden layers and an output layer")
+    weights = [as_array(w, "coefs_", ndim=2) for w in coefs]
+    biases = [as_array(b, "intercepts_", ndim=1) for b in intercepts]
+    # The shapes of a 8-50-50-50-1 network, or a bias per validation row (and zero weights) would
+    # "predict" any targets it was given.
+    expected = [(8, 50), (50, 50), (50, 50), (50, 1)]
+    require([w.shape for w in weights] == expected and [b.shape for b in biases] == [(50,), (50,), (50,), (1,)],
+            f"the fitted network's coefs_ should have shapes {expected} and its intercepts_ one bias per unit, "
+            f"got {[w.shape for w in weights]} and {[b.shape for b in biases]}")
+    measured = rmse(y_valid, mlp_forward(X_valid, mean, scale, weights, biases, ev.text("activation")))
+    reported = ev.number("valid_rmse", "baseline_valid_rmse")
+    require(abs(reported - measured) < REPORT_TOLERANCE,
+            f"baseline_valid_rmse = {reported:.4f}, but the pipeline scores {measured:.4f} on the validation set")
+    require(measured <= MAX_BASELINE_VALID_RMSE, f"validation RMSE {measured:.4f}, needs at most {MAX_BASELINE_VALID_RMSE}")
+
+
+# --- exercises 2-4: a Sequential MLP, trained with callbacks, evaluated ----------------------------------
+
+def _check_normalization(layer: dict | None) -> None:
+    require(layer is not None, "the model should start with a Normalization layer")
+    require(layer.get("mean") is not None and layer.get("variance") is not None, "call norm_layer.adapt(X_train) before training")
+    (X_train, _), _, _ = california_split()
+    mean, variance = np.asarray(layer["mean"], dtype=float), np.asarray(layer["variance"], dtype=float)
+    require(mean.shape == (X_train.shape[1],), f"one mean per feature expected, found shape {mean.shape}")
+    require(np.allclose(mean, X_train.mean(axis=0), rtol=1e-4, atol=1e-3),
+            "the layer's mean is not the mean of X_train: adapt it on the training set (not the full or test set)")
+    require(np.allclose(variance, X_train.var(axis=0), rtol=1e-3), "the layer's variance is not that of X_train")
+
+
+@CHECKS.test("test-cal-sequential", models={"model": ()})
+def sequential_model(ev: Evidence, challenge: dict) -> None:
+    model = ev.model("model")
+    require(model.facts.get("class") == "Sequential", "build model with keras.Sequential")
+    require(ev.flag("first_is_norm") and model.classes()[:1] == ["Normalization"], "the first layer should be norm_layer")
+    require(input_shapes(model) == [(None, 8)], f"eight input features expected, got {input_shapes(model)}")
+    require_regression_output(model)
+    hidden = model.dense()[:-1]
+    require([d.get("units") for d in hidden] == [50, 50, 50],
+            f"three hidden Dense layers of 50 units, got {[d.get('units') for d in hidden]}")
+    require(all(activation(d) == "relu" for d in hidden), "the hidden layers use relu")
+    _check_normalization(normalization(model))
+
+
+def _test_rmse(model) -> float:
+    _, _, (X_test, y_test) = california_split()
+    predictions = model.predicted("test")
+    require(predictions.shape == (len(y_test), 1), f"one prediction per district expected, got {predictions.shape}")
+    return rmse(y_test, predictions)
+
+
+def _is_callback_record(record: Any) -> bool:
+    """What the hidden test records of one callback: its class name, two flags (None where the kind has
+    none) and a checkpoint path ('' where it has none)."""
+    return (isinstance(record, dict) and isinstance(record.get("kind"), str) and isinstance(record.get("filepath"), str)
+            and all(record.get(flag) is None or isinstance(record.get(flag), bool)
+                    for flag in ("restore_best_weights", "save_best_only")))
+
+
+@CHECKS.test("test-cal-training", models={"model": ("test", "test-500"), "checkpoint": ("test-500",)})
+def training(ev: Evidence, challenge: dict) -> None:
+    callbacks = ev.value("callbacks")
+    require(isinstance(callbacks, list) and all(_is_callback_record(c) for c in callbacks), "callbacks should be a list")
+    kinds = {c.get("kind"): c for c in callbacks}
+    require(kinds.get("EarlyStopping", {}).get("restore_best_weights") is True,
+            "use EarlyStopping(..., restore_best_weights=True)")
+    checkpoint = kinds.get("ModelCheckpoint")
+    require(checkpoint is not None and checkpoint.get("save_best_only") is True, "use ModelCheckpoint(..., save_best_only=True)")
+    require(str(checkpoint.get("filepath")).endswith(".keras"), "the checkpoint should be a .keras file")
+    require("LearningRateScheduler" in kinds or "ReduceLROnPlateau" in kinds, "add a LearningRateScheduler or ReduceLROnPlateau")
+    require("TensorBoard" in kinds, "add a TensorBoard callback")
+    require(ev.number("event_files") > 0, "no TensorBoard event files were written: train with the callback")
+    model = ev.model("model")
+    # Both callbacks watch the validation loss, so the best checkpoint holds the restored weights.
+    saved = ev.model("checkpoint", "the best checkpoint")
+    require(np.allclose(saved.predicted("test-500"), model.predicted("test-500"), atol=1e-4),
+            "the best checkpoint and the trained model should predict the same (restore_best_weights=True)")
+    require_loss(model, "mean_squared_error", f"compile with loss='mse', not {model.loss()!r}")
+    ev.history("history", metrics=("val_root_mean_squared_error",))
+    measured = _test_rmse(model)
+    require(measured <= MAX_TEST_RMSE, f"test RMSE measured by the grader is {measured:.4f}, needs at most {MAX_TEST_RMSE}")
+
+
+@CHECKS.test("test-cal-evaluate", models={"model": ("test",)})
+def reported_results(ev: Evidence, challenge: dict) -> None:
+    model = ev.model("model")
+    measured = _test_rmse(model)
+    reported = ev.number("test_rmse")
+    require(abs(reported - measured) < REPORT_TOLERANCE,
+            f"test_rmse = {reported:.4f} but the model really scores {measured:.4f} on the test set")
+    y_new = ev.array("y_new")
+    require(y_new.shape in [(3,), (3, 1)], "y_new: predictions for the first three test districts")
+    require(np.allclose(y_new.ravel(), model.predicted("test")[:3].ravel(), atol=1e-4),
+            "y_new should be the model's predictions for X_test[:3]")
+
+
+# --- exercise 5: the functional API -------------------------------------------------------------------
+
+def _concatenation(model) -> dict | None:
+    return next((layer for layer in model.layers() if layer.get("class") == "Concatenate"), None)
+
+
+@CHECKS.test("test-cal-functional", models={"wide_and_deep": (), "two_input": ("train-7-two",)})
+def functional(ev: Evidence, challenge: dict) -> None:
+    wide = ev.model("wide_and_deep", "build_wide_and_deep()")
+    require_regression_output(wide)
+    require(input_shapes(wide) == [(None, 8)], f"eight input features expected, got {input_shapes(wide)}")
+    concat = _concatenation(wide)
+    require(concat is not None, "join the wide path and the deep path with keras.layers.Concatenate")
+    hidden = wide.dense()[:-1]
+    require([d.get("units") for d in hidden] == [30, 30], f"two hidden Dense layers of 30 units, got {[d.get('units') for d in hidden]}")
+    width = (concat.get("output_shape") or [None])[-1]
+    require(width == 8 + 30, f"the concatenation should hold the 8 (normalized) inputs and 30 deep features, has {width}")
+
+    two = ev.model("two_input", "build_two_input_model()")
+    require_regression_output(two, inputs=2)
+    require(input_shapes(two) == [(None, WIDE_FEATURES), (None, DEEP_FEATURES)],
+            f"inputs should be (None, {WIDE_FEATURES}) for the wide path and (None, {DEEP_FEATURES}) for the deep path, "
+            f"got {input_shapes(two)}")
+    require(_concatenation(two) is not None, "join the two paths with keras.layers.Concatenate")
+    out = two.predicted("train-7-two")
+    require(out.shape == (7, 1) and np.all(np.isfinite(out)), "the model should predict one finite value per row")
+
+
+# --- exercise 6: location -----------------------------------------------------------------------------
+
+@CHECKS.test("test-cal-location", models={"model": ("test",)})
+def location_model(ev: Evidence, challenge: dict) -> None:
+    """Raw 8 features in; latitude and longitude binned, crossed and embedded; test RMSE measured here."""
+    model = ev.model("model", "location_model")
+    require_regression_output(model)
+    require(input_shapes(model) == [(None, 8)], "the model should take the 8 raw features")
+    for needed in ("Normalization", "Discretization", "HashedCrossing", "Embedding"):
+        require(has_layer(model, needed), f"the model should contain a {needed} layer")
+    require_loss(model, "mean_squared_error", f"compile with loss='mse', not {model.loss()!r}")
+    ev.history("history", metrics=("val_root_mean_squared_error",))
+    measured = _test_rmse(model)
+    require(measured <= MAX_LOCATION_TEST_RMSE,
+            f"test RMSE measured by the grader is {measured:.4f}, needs at most {MAX_LOCATION_TEST_RMSE}")
+
+
+# --- exercise 7: subclassing --------------------------------------------------------------------------
+
+@CHECKS.test("test-cal-subclass", models={"model": ("train-500-two",)})
+def subclassed_model(ev: Evidence, challenge: dict) -> None:
+    """A keras.Model subclass mapping (wide, deep) inputs to one value, trained."""
+    require(ev.flag("is_subclass"), "define a subclass of keras.Model")
+    require(ev.flag("overrides_call"), "implement call(self, inputs)")
+    require(ev.flag("is_instance"), "subclassed_model should be an instance of WideAndDeepModel")
+    model = ev.model("model", "subclassed_model")
+    out = model.predicted("train-500-two")
+    require(out.shape == (500, 1), f"calling the model on (wide, deep) should give shape (500, 1), got {out.shape}")
+    require((model.facts.get("trainable_variables") or len(model.dense()) * 2) >= 6,
+            "the model should hold its own Dense layers (created in __init__)")
+    (_, y_train), _, _ = california_split()
+    # Trained for a few epochs on normalized inputs, it must beat predicting the mean by far.
+    require(rmse(y_train[:500], out) < 0.8 * float(np.std(y_train)),
+            "the model's predictions are barely better than the mean price: adapt the Normalization layers and train it")
+
+
+# --- exercise 8: saving -------------------------------------------------------------------------------
+
+@CHECKS.test("test-cal-saving", models={"model": ("test-500",), "reloaded": ("test-500",), "restored": ("test-500",)})
+def saved_copies(ev: Evidence, challenge: dict) -> None:
+    """A .keras reload and a .weights.h5 restore both predict exactly like the original."""
+    expected = ev.model("model").predicted("test-500")
+    for name in ("reloaded", "restored"):
+        require(ev.flag(f"{name}_is_new"), f"{name} should be a new model, not the original object")
+        copy = ev.model(name)
+        require(np.allclose(copy.predicted("test-500"), expected, atol=1e-5), f"{name} predicts differently from the original")
+
+
+# --- exercise 9: KerasTuner ---------------------------------------------------------------------------
+
+@CHECKS.test("test-cal-tuner", models={"built": (), "best": ()})
+def tuner(ev: Evidence, challenge: dict) -> None:
+    """A KerasTuner search over the learning rate and layer sizes, and a usable best model."""
+    names = ev.value("hp_names")
+    require(isinstance(names, list) and all(isinstance(name, str) for name in names),
+            "build_tuned_model(hp) should register hyperparameters")
+    require("learning_rate" in names, f"tune 'learning_rate' (found {sorted(map(str, names))})")
+    require(any("neurons" in str(name) or "units" in str(name) for name in names), "tune the number of neurons per layer")
+    built = ev.model("built", "build_tuned_model(hp)")
+    require_regression_output(built)
+    require_loss(built, "mean_squared_error", "compile the tuned model with loss='mse'")
+    require(ev.flag("is_tuner"), "tuner should be a keras_tuner tuner (RandomSearch, Hyperband, ...)")
+    completed = ev.number("completed")
+    require(completed >= 2, f"at least two completed trials expected, found {completed:g}")
+    require_regression_output(ev.model("best", "the best model"))
