@@ -35,6 +35,11 @@ EXIT_NOT_READY = 3     # nothing can be graded here yet (data or sandbox missing
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -92,9 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="written answers not graded yet: leave that cell as it was with a note (default), "
                              "or refuse to export")
 
-    args = parser.parse_args(argv)
-    handler = globals()[f"_cmd_{args.command}"]
-    return handler(args)
+    return parser
 
 
 def _assignments(args) -> list[str]:
@@ -369,3 +372,21 @@ def _cmd_publish(args) -> int:
         print(f"error: nothing was published: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     return 0
+
+
+# Each subcommand and the function that runs it, in one place a reader can grep.
+COMMANDS = {
+    "grade": _cmd_grade,
+    "data": _cmd_data,
+    "release": _cmd_release,
+    "autograde": _cmd_autograde,
+    "collect": _cmd_collect,
+    "report": _cmd_report,
+    "feedback": _cmd_feedback,
+    "similarity": _cmd_similarity,
+    "table": _cmd_table,
+    "grades": _cmd_grades,
+    "formgrader": _cmd_formgrader,
+    "demo": _cmd_demo,
+    "publish": _cmd_publish,
+}

@@ -74,3 +74,14 @@ def test_unknown_assignment_exits_2(tmp_path):
 def test_data_verify_command(data_root):
     done = run("data", "verify")
     assert done.returncode == 0 and done.stdout.count("ok ") == 10, "nine files and the cache built from one"
+
+
+def test_every_subcommand_has_its_handler_in_the_table():
+    """The parser's subcommands and cli.COMMANDS name the same commands, each to its own _cmd_ function."""
+    import argparse
+
+    from autograder import cli
+
+    (choices,) = [a.choices for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(choices) == set(cli.COMMANDS), f"parser and table differ: {set(choices) ^ set(cli.COMMANDS)}"
+    assert all(handler.__name__ == f"_cmd_{name}" for name, handler in cli.COMMANDS.items())
