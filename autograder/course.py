@@ -83,7 +83,6 @@ class Course:
         self.config = nbgrader_settings.nbgrader_config(self.root, release=self.release_dir, database=database,
                                                         timeout=timeout)
         self.db_url = self.config.CourseDirectory.db_url
-        self.cell_timeout = self.config.RunJobHere.timeout
         self.store = results.ResultStore(self.layout)
 
     def api(self) -> NbGraderAPI:
@@ -101,8 +100,8 @@ class Course:
             with Gradebook(self.db_url, self.config.CourseDirectory.course_id) as gb:
                 gb.update_or_create_assignment(assignment, duedate=schedule.as_utc(due))
 
-    def submission_dir(self, student: str, assignment: str) -> Path:
-        return self.layout.submitted(student, assignment)
+    def submission_dir(self, *, assignment: str, student: str) -> Path:
+        return self.layout.submitted(assignment=assignment, student=student)
 
     def students(self, assignment: str) -> list[str]:
         return self.layout.students(assignment)
@@ -126,8 +125,8 @@ class Course:
             if own:
                 executor.close()
 
-    def result(self, assignment: str, student: str) -> StudentResult:
-        return results.from_gradebook(self.db_url, self.layout, assignment, student)
+    def result(self, *, assignment: str, student: str) -> StudentResult:
+        return results.from_gradebook(self.db_url, self.layout, assignment=assignment, student=student)
 
     def last_run(self, assignment: str, refreshed: bool = False) -> list[StudentResult]:
         """The latest result of every student graded so far, as the runs recorded them; *refreshed*:
@@ -135,39 +134,31 @@ class Course:
         recorded = self.store.read(assignment)
         if not refreshed:
             return recorded
-        found = []
-        for last in recorded:
-            try:
-                current = last if last.error else self.result(assignment, last.student)
-            except MissingEntry:
-                current = last
-            current.notes, current.seconds, current.graded_from = last.notes, last.seconds, last.graded_from
-            found.append(current)
-        return found
+        return [self._with_gradebook(assignment, last.student, last) for last in recorded]
 
     def errors(self, assignment: str) -> dict[str, str]:
         return self.store.errors(assignment)
 
-    def max_score(self, assignment: str) -> float:
-        return results.max_score(assignment)
-
     def results(self, assignment: str) -> list[StudentResult]:
         """Every student with a submission folder: graded ones from the gradebook, the others with why."""
         recorded = {r.student: r for r in self.store.read(assignment)}
-        found = []
-        for student in self.students(assignment):
-            last = recorded.get(student)
-            if last is not None and last.error:
-                found.append(last)
-                continue
-            try:
-                result = self.result(assignment, student)
-            except MissingEntry:
-                result = results.failed(student, assignment, "not graded yet: run make autograde")
+        return [self._with_gradebook(assignment, student, recorded.get(student)) for student in self.students(assignment)]
+
+    def _with_gradebook(self, assignment: str, student: str, last: StudentResult | None) -> StudentResult:
+        """The one merge of the run's record with the gradebook: scores (manual grades included) from
+        the gradebook, what only the run knows (notes, time, what it was graded from) from the record;
+        a recorded error stands as it is."""
+        if last is not None and last.error:
+            return last
+        try:
+            current = self.result(assignment=assignment, student=student)
+        except MissingEntry:
             if last is not None:
-                result.notes, result.seconds = last.notes, last.seconds
-            found.append(result)
-        return found
+                return last
+            return results.failed(assignment=assignment, student=student, error="not graded yet: run make autograde")
+        if last is not None:
+            current.notes, current.seconds, current.graded_from = last.notes, last.seconds, last.graded_from
+        return current
 
     def feedback(self, assignment: str) -> list[Path]:
         result = self.api().generate_feedback(assignment, force=True)
@@ -181,7 +172,7 @@ class Course:
 
         name, codes, scaffold = released_notebook(assignment).name, {}, similarity.scaffold_sources(assignment)
         for result in self.store.read(assignment):
-            path = self.layout.intake(result.student, assignment) / name
+            path = self.layout.intake(assignment=assignment, student=result.student) / name
             if result.error or not path.is_file():
                 continue
             try:

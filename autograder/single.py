@@ -31,7 +31,7 @@ def grade_file(path: Path | str, assignment: str | None = None, timeout: int | N
         raise SubmissionError(f"unknown assignment {assignment!r}") from exc
     with tempfile.TemporaryDirectory(prefix="autograde-") as tmp:
         course = Course(Path(tmp), database=f"sqlite:///{tmp}/gradebook.db", timeout=timeout)
-        folder = course.submission_dir(STUDENT, assignment)
+        folder = course.submission_dir(assignment=assignment, student=STUDENT)
         folder.mkdir(parents=True)
         # Filed under the expected name, so "Copy of 01-perceptrons (2).ipynb" is graded too.
         nbformat.write(nb, folder / expected)

@@ -22,7 +22,7 @@ import nbformat
 
 from autograder import config
 from autograder.course import Course
-from autograder.grading.job import JobResult
+from autograder.grading.job_contract import JobResult
 from autograder.notebooks import compose_submission, solution_answers, source_notebook
 
 # The number each solution notebook is judged by, printed by the submission's last cell.
@@ -43,15 +43,15 @@ def grade_reference(assignment: str) -> dict:
     nb.cells.append(nbformat.v4.new_code_cell(f"print('HEADLINE', round(float({expression}), 4))"))
     with tempfile.TemporaryDirectory() as tmp:
         course = Course(Path(tmp), database=f"sqlite:///{tmp}/gradebook.db")
-        folder = course.submission_dir("reference", assignment)
+        folder = course.submission_dir(assignment=assignment, student="reference")
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / source_notebook(assignment).name)
         course.generate(assignment)
         start = time.perf_counter()
         [result] = course.autograde(assignment, ["reference"], progress=lambda m: None, jobs=1, generate=False)
         seconds = time.perf_counter() - start
-        job = JobResult.read(course.layout.job(assignment, "reference") / "result")
-        graded = nbformat.read(course.layout.autograded("reference", assignment) / source_notebook(assignment).name,
+        job = JobResult.read(course.layout.job_result(assignment=assignment, student="reference"))
+        graded = nbformat.read(course.layout.autograded(assignment=assignment, student="reference") / source_notebook(assignment).name,
                                as_version=4)
         printed = "".join(o.get("text", "") for o in graded.cells[-1].get("outputs", []))
     return {"notebook": job.timings.get("notebook", 0.0), "models": job.timings.get("models", 0.0), "grading": seconds,

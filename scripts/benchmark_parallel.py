@@ -71,7 +71,7 @@ def submissions(assignment: str, count: int) -> dict[str, dict]:
 def course_with(root: Path, assignment: str, count: int) -> Course:
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
     for student, answers in submissions(assignment, count).items():
-        folder = course.submission_dir(student, assignment)
+        folder = course.submission_dir(assignment=assignment, student=student)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(assignment, answers), folder / released_notebook(assignment).name)
     course.generate(assignment)
@@ -163,7 +163,7 @@ def _start_cluster(folder: Path, workers: int) -> tuple[Path, list]:
     from distributed import Client
     with Client(scheduler_file=str(scheduler_file)) as client:
         client.wait_for_workers(workers, timeout=120)
-        client.run(lambda: __import__("autograder.grading.job"))  # imported once per worker, as a long-lived worker has
+        client.run(lambda: __import__("autograder.grading.job_runner"))  # imported once per worker, as a long-lived worker has
     return scheduler_file, processes
 
 
@@ -173,7 +173,7 @@ def _echo(job_json: str, version: str, result_bytes: bytes) -> bytes:
 
 def cluster(assignments: list[str], worker_counts: list[int]) -> None:
     from autograder.grading.executor import DaskExecutor, pack
-    from autograder.grading.job import Job
+    from autograder.grading.job_contract import Job
     from autograder.version import course_version
 
     import psutil
@@ -198,7 +198,7 @@ def cluster(assignments: list[str], worker_counts: list[int]) -> None:
                         if workers == worker_counts[-1]:  # per-job overhead: real payloads, no grading
                             job = Job(assignment, "x", nbformat.writes(compose_submission(
                                 assignment, solution_answers(assignment))), seed=1)
-                            folder = course.layout.job(assignment, results[0].student) / "result"
+                            folder = course.layout.job_result(assignment=assignment, student=results[0].student)
                             payload, version = pack(folder), course_version()
                             client = executor.ready()
                             for _ in range(40):

@@ -10,7 +10,6 @@ test RMSE. Assignment 01 has its own, finer suite in test_course.py. And every v
 reference recorded, and every prediction its models gave, corrupted one at a time, fails its judge.
 """
 
-import json
 import shutil
 
 import nbformat
@@ -23,7 +22,8 @@ from hypothesis.extra import numpy as hnp
 from autograder import config
 from autograder.grading import checks as registry, evidence_reader, judging
 from autograder.grading.checks.base import Evidence, ModelReport
-from autograder.layout import CourseLayout
+from autograder.grading.job_contract import read_job
+from autograder.layout import CourseLayout, job_result
 
 from tests.checks import variants
 
@@ -316,14 +316,14 @@ def graded(request, tmp_path_factory):
     submissions = {"reference": reference, "blank": {}}
     submissions.update({student: {**reference, **changes} for student, (changes, _) in WRONG[assignment].items()})
     for student, answers in submissions.items():
-        folder = course.submission_dir(student, assignment)
+        folder = course.submission_dir(assignment=assignment, student=student)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(assignment, answers), folder / released_notebook(assignment).name)
     # The demo's own samples too (the partly right one and a truncated download), so the fresh-clone
     # test need not grade every assignment's demo again.
     for student, text in sample_submissions(assignment).items():
         if student not in submissions:
-            folder = course.submission_dir(f"demo-{student}", assignment)
+            folder = course.submission_dir(assignment=assignment, student=f"demo-{student}")
             folder.mkdir(parents=True)
             (folder / released_notebook(assignment).name).write_text(text)
     data_dir = config.data_dir()
@@ -411,8 +411,8 @@ def test_a_forging_open_model_on_04_is_refused_and_forges_nothing(graded):
 
 def _reference_evidence(assignment):
     """Per test of the graded reference: (test, what it recorded, its model reports, its challenge)."""
-    job = CourseLayout(COURSE_ROOTS[assignment]).job(assignment, "reference")
-    result, seed = job / "result", json.loads((job / "job.json").read_text())["seed"]
+    job = CourseLayout(COURSE_ROOTS[assignment]).job(assignment=assignment, student="reference")
+    result, seed = job_result(job), read_job(job).seed
     checks = registry.for_assignment(assignment)
     challenges = checks.challenges(seed)
     return {test_id: (test, evidence_reader.load(result, test_id), judging.model_reports(result, test_id, test.models),

@@ -89,7 +89,7 @@ def graded(tmp_path_factory):
         "renamed": (colab_saved(reference, strip_nbgrader=False), "Copy of 01-perceptrons (1).ipynb"),
     }
     for student, (nb, filename) in submissions.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / filename)
     return course, {r.student: r for r in course.autograde(A01, progress=lambda message: None)}
@@ -122,9 +122,9 @@ def test_repairs_are_reported_and_originals_kept(graded):
     assert any("restored nbgrader metadata" in note for note in results["colab-stripped"].notes)
     assert any("Copy of 01-perceptrons (1).ipynb" in note for note in results["renamed"].notes)
     assert not results["clean"].notes
-    handed_in = course.submission_dir("renamed", A01)
+    handed_in = course.submission_dir(assignment=A01, student="renamed")
     assert [p.name for p in handed_in.iterdir()] == ["Copy of 01-perceptrons (1).ipynb"], "kept as handed in"
-    assert (course.layout.intake("renamed", A01) / f"{A01}.ipynb").is_file(), "graded from a renamed copy"
+    assert (course.layout.intake(assignment=A01, student="renamed") / f"{A01}.ipynb").is_file(), "graded from a renamed copy"
 
 
 def test_restore_reports_what_cannot_be_matched():
@@ -141,7 +141,7 @@ def test_restore_reports_what_cannot_be_matched():
 
 def test_a_keras_notebook_stripped_by_colab_gets_full_marks(tmp_path):
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
-    folder = course.submission_dir("colab", A03)
+    folder = course.submission_dir(assignment=A03, student="colab")
     folder.mkdir(parents=True)
     nbformat.write(colab_saved(compose_submission(A03, solution_answers(A03)), strip_nbgrader=True),
                    folder / "Copy of 03-logistic-regression.ipynb")

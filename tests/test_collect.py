@@ -53,7 +53,7 @@ MOODLE = {
 
 
 def _marker(course, student):
-    return read_notebook(course.submission_dir(student, A01) / NAME).metadata["marker"]
+    return read_notebook(course.submission_dir(assignment=A01, student=student) / NAME).metadata["marker"]
 
 
 def test_canvas_zip_keeps_the_latest_and_reports_the_rest(tmp_path, monkeypatch):
@@ -69,7 +69,7 @@ def test_canvas_zip_keeps_the_latest_and_reports_the_rest(tmp_path, monkeypatch)
     assert _marker(course, "doea") == "doe late"
     assert set(report.superseded) == {"smithj", "leeb"}
     assert sorted(report.unmatched) == ["homework.ipynb", "smithj_12345_777006_notes.txt"]
-    stamp = (course.submission_dir("leeb", A01) / "timestamp.txt").read_text().strip()
+    stamp = (course.submission_dir(assignment=A01, student="leeb") / "timestamp.txt").read_text().strip()
     # The zip's local time, in the course's time zone, which nbgrader turns into UTC.
     assert stamp == "2026-05-02 09:30:00+02:00"
     assert parse_utc(stamp) == dt.datetime(2026, 5, 2, 7, 30)
@@ -96,7 +96,7 @@ def test_a_second_collection_replaces_the_first(tmp_path):
     collect_zip(first, course, A01, NAME)
     collect_zip(second, course, A01, NAME)
     assert _marker(course, "smithj") == "two"
-    assert [p.name for p in course.submission_dir("smithj", A01).glob("*.ipynb")] == [NAME]
+    assert [p.name for p in course.submission_dir(assignment=A01, student="smithj").glob("*.ipynb")] == [NAME]
 
 
 @pytest.mark.parametrize("name, student", [
@@ -150,8 +150,8 @@ def test_a_bad_time_stamp_is_a_note_not_the_end_of_the_run(tmp_path):
     report = collect_zip(archive, course, A01, NAME)
     assert set(report.collected) == {"smithj", "doea"}
     assert _marker(course, "smithj") == "no date"
-    assert not (course.submission_dir("smithj", A01) / "timestamp.txt").exists()
-    assert (course.submission_dir("doea", A01) / "timestamp.txt").exists()
+    assert not (course.submission_dir(assignment=A01, student="smithj") / "timestamp.txt").exists()
+    assert (course.submission_dir(assignment=A01, student="doea") / "timestamp.txt").exists()
     assert "lateness is not recorded" in report.notes["smithj_12345_777001_a.ipynb"]
     assert "lateness is not recorded" in report.summary()
 

@@ -185,21 +185,21 @@ def graded(tmp_path_factory):
     for student, (overrides, _) in WRONG_ANSWERS.items():
         submissions[student] = compose_submission(A01, {**reference, **overrides})
     for student, nb in submissions.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / NAME)
     for student, text in sample_submissions(A01).items():  # the demo's partly right sample and its copy
         if student in ("partial", "copied"):
-            folder = course.submission_dir(f"demo-{student}", A01)
+            folder = course.submission_dir(assignment=A01, student=f"demo-{student}")
             folder.mkdir(parents=True)
             (folder / NAME).write_text(text)
     unusable = {"corrupt": "{\"cells\": [ this is not json", "empty": ""}
     for student, text in unusable.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         (folder / NAME).write_text(text)
     # Two notebooks, neither with the released name: which one to grade is the instructor's call.
-    ambiguous = course.submission_dir("ambiguous", A01)
+    ambiguous = course.submission_dir(assignment=A01, student="ambiguous")
     ambiguous.mkdir(parents=True)
     for name in ("Copy of 01-perceptrons.ipynb", "Untitled.ipynb"):
         nbformat.write(submissions["reference"], ambiguous / name)
@@ -217,7 +217,7 @@ def graded(tmp_path_factory):
     expected = course.root / "expected"  # what was handed in, byte for byte
     expected.mkdir()
     for student in ("reference", "edited-test", "corrupt"):
-        (expected / student).write_bytes((course.submission_dir(student, A01) / NAME).read_bytes())
+        (expected / student).write_bytes((course.submission_dir(assignment=A01, student=student) / NAME).read_bytes())
     progress = []
     results = {r.student: r for r in course.autograde(A01, progress=progress.append)}
     return course, results, progress
@@ -331,7 +331,7 @@ def test_endless_loop_is_interrupted_and_the_rest_is_graded(tmp_path):
     # slowest of 01 takes about 2 s on a quiet one), 20 s leaves them room on a day 3x slower.
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db", timeout=20)
     answers = {**solution_answers(A01), "ex1-threshold-unit": "while True:\n    pass"}
-    folder = course.submission_dir("looper", A01)
+    folder = course.submission_dir(assignment=A01, student="looper")
     folder.mkdir(parents=True)
     nbformat.write(compose_submission(A01, answers), folder / NAME)
     [result] = course.autograde(A01, progress=lambda message: None)
@@ -351,7 +351,7 @@ class _RunsNothing:
 def _refused_class(tmp_path, students):
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
     for student in students:
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         (folder / NAME).write_text("{ not a notebook")
     return course
@@ -418,15 +418,15 @@ def test_an_unexpected_failure_is_recorded_as_that_students_error(tmp_path, monk
 
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
     for student in ("first", "second"):
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(A01, solution_answers(A01)), folder / NAME)
     prepare = submission.prepare
 
-    def broken_for_first(layout, release, student, assignment):
+    def broken_for_first(layout, release, *, assignment, student):
         if student == "first":
             raise KeyError("something nobody foresaw")
-        return prepare(layout, release, student, assignment)
+        return prepare(layout, release, assignment=assignment, student=student)
 
     monkeypatch.setattr(submission, "prepare", broken_for_first)
     first, second = course.autograde(A01, progress=lambda message: None)
@@ -438,7 +438,7 @@ def test_the_submission_folder_is_never_changed(graded):
     course, _, _ = graded
     # Colab names, repairs and repeated cells are dealt with on a copy in intake/.
     for student in ("reference", "edited-test", "corrupt"):
-        handed_in = course.submission_dir(student, A01) / NAME
+        handed_in = course.submission_dir(assignment=A01, student=student) / NAME
         assert handed_in.read_bytes() == course.root.joinpath("expected", student).read_bytes()
 
 
@@ -447,7 +447,7 @@ def test_grading_without_a_sandbox_is_said_everywhere(tmp_path, monkeypatch):
 
     monkeypatch.setenv("COURSE_SANDBOX", "off")
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
-    folder = course.submission_dir("ann", A01)
+    folder = course.submission_dir(assignment=A01, student="ann")
     folder.mkdir(parents=True)
     nbformat.write(compose_submission(A01, solution_answers(A01)), folder / NAME)
     [result] = course.autograde(A01, progress=lambda message: None)

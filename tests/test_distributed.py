@@ -38,7 +38,7 @@ DASK = str(config.REPO_ROOT / ".venv" / "bin" / "dask") if (config.REPO_ROOT / "
 def _course(root, students=CLASS) -> Course:
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
     for student, answers in students.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(A01, answers), folder / NAME)
     return course
@@ -243,7 +243,7 @@ def test_an_interrupted_run_started_again_grades_only_what_was_left(tmp_path):
     assert len(again) == len(CLASS)
     # A changed submission is graded again, and --regrade grades everything.
     changed = next(s for s in CLASS if s in done)
-    (course.submission_dir(changed, A01) / NAME).write_text(
+    (course.submission_dir(assignment=A01, student=changed) / NAME).write_text(
         nbformat.writes(compose_submission(A01, WRONG_AND if SCORES[changed] == 17 else REFERENCE)))
     third = []
     course.autograde(A01, progress=third.append, jobs=2, students=sorted(done))

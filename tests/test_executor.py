@@ -25,7 +25,7 @@ REFERENCE = solution_answers(A01)
 
 def _submit(course, students: dict) -> None:
     for student, answers in students.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(A01, answers), folder / NAME)
 

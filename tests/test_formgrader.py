@@ -83,7 +83,7 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("formgrader") / "course"
     course = Course(root)
     for student, nb in _submissions().items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / NAME)
     results = {r.student: r for r in course.autograde(A01, progress=lambda line: None)}
@@ -158,14 +158,14 @@ def test_a_colab_stripped_notebook_still_shows_its_written_answers(graded):
     colab = results["colab"]
     assert colab.error is None and colab.score + colab.pending_points == colab.max_score, grade_table([colab])
     assert [t.grade_id for t in colab.tests if t.needs_grading] == ["written-1", "written-2"]
-    autograded = read_notebook(course.layout.autograded("colab", A01) / NAME)
+    autograded = read_notebook(course.layout.autograded(assignment=A01, student="colab") / NAME)
     answers = {nbgrader_meta(c).get("grade_id"): c.source for c in autograded.cells if is_written_answer(c)}
     assert answers == OWN_WORDS
 
 
 def test_rubrics_are_beside_the_answers_for_the_grader_only(graded):
     course, _ = graded
-    autograded = read_notebook(course.layout.autograded("writer", A01) / NAME)
+    autograded = read_notebook(course.layout.autograded(assignment=A01, student="writer") / NAME)
     texts = [c.source for c in autograded.cells]
     answer = texts.index(OWN_WORDS["written-1"])
     assert "Rubric for `written-1`" in texts[answer + 1], "the rubric follows the answer it grades"

@@ -122,7 +122,7 @@ def batch(tmp_path_factory):
     # slowest honest cell of 01 takes about 2 s on a quiet one.
     course = Course(root, database=f"sqlite:///{root}/gradebook.db", timeout=15)
     for student, (content, _, _) in HOSTILE.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         name = "my homework (2).ipynb" if student == "reference" else NAME  # any single notebook name works
         if isinstance(content, bytes):
@@ -131,7 +131,7 @@ def batch(tmp_path_factory):
             nbformat.write(content if isinstance(content, nbformat.NotebookNode) else compose_submission(A01, content),
                            folder / name)
     # A second notebook beside the graded one is not graded, but named in the result.
-    (course.submission_dir("two-notebooks", A01) / "scratch.ipynb").write_text("{}")
+    (course.submission_dir(assignment=A01, student="two-notebooks") / "scratch.ipynb").write_text("{}")
     lines = []
     before = _host(root)
     results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=100, memory_mb=3072, processes=512,

@@ -17,11 +17,11 @@ ASSIGNMENTS = config.assignments()
 
 def _intake(tmp_path, assignment, nb, student="s"):
     layout = CourseLayout(tmp_path)
-    folder = layout.submitted(student, assignment)
+    folder = layout.submitted(assignment=assignment, student=student)
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / released_notebook(assignment).name)
-    notes = prepare(layout, config.NOTEBOOKS_DIR, student, assignment)
-    return read_notebook(layout.intake(student, assignment) / released_notebook(assignment).name), notes
+    notes = prepare(layout, config.NOTEBOOKS_DIR, assignment=assignment, student=student)
+    return read_notebook(layout.intake(assignment=assignment, student=student) / released_notebook(assignment).name), notes
 
 
 def _cells(nb):

@@ -1,6 +1,6 @@
 """nbclient's failures in words an instructor can act on: each its own, never another's."""
 
-from autograder.grading.job import _explain
+from autograder.grading.job_runner import _explain
 
 
 def test_an_iopub_timeout_is_not_called_a_cell_timeout():

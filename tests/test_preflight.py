@@ -36,7 +36,7 @@ def broken_data(tmp_path, data_root):
 
 def _course_with_one_submission(root):
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
-    folder = course.submission_dir("ann", A04)
+    folder = course.submission_dir(assignment=A04, student="ann")
     folder.mkdir(parents=True)
     nbformat.write(compose_submission(A04, solution_answers(A04)), folder / released_notebook(A04).name)
     return course

@@ -319,7 +319,7 @@ def batch(tmp_path_factory):
     heard = []
     threading.Thread(target=lambda: heard.extend(_serve(server)), daemon=True).start()
     course = Course(root, database=f"sqlite:///{root}/gradebook.db")
-    folder = course.submission_dir("victim", A01)
+    folder = course.submission_dir(assignment=A01, student="victim")
     folder.mkdir(parents=True)
     nbformat.write(compose_submission(A01, REFERENCE), folder / NAME)
     [victim] = course.autograde(A01, progress=lambda m: None)
@@ -329,7 +329,7 @@ def batch(tmp_path_factory):
     students = {name: attack(base, cell, code) for name, (base, cell, code, _) in attacks.items()}
     students |= {"honest-not": WRONG_NOT, "honest-heaviside": WRONG_H}
     for student, answers in students.items():
-        folder = course.submission_dir(student, A01)
+        folder = course.submission_dir(assignment=A01, student=student)
         folder.mkdir(parents=True)
         nbformat.write(compose_submission(A01, answers), folder / NAME)
     before = {"repository": _digest(config.REPO_ROOT), "data": _digest(config.data_dir()), "installed": _installed(),
@@ -378,8 +378,8 @@ def test_nothing_outside_the_attackers_own_results_changed(batch):
     for part in before:
         assert before[part] == after[part], f"{part} changed"
     assert not (home / "pwned").exists()
-    victim = course.result(A01, "victim")
-    assert victim.score == 17 and (course.submission_dir("victim", A01) / NAME).is_file()
+    victim = course.result(assignment=A01, student="victim")
+    assert victim.score == 17 and (course.submission_dir(assignment=A01, student="victim") / NAME).is_file()
 
 
 def test_the_network_was_never_reached(batch):

@@ -7,14 +7,16 @@ from autograder.reporting.report import pass_rates, write_report
 
 def _result(student, passed: dict, error=None, seconds=5.0):
     tests = [TestResult(g, p if ok else 0, p, ok) for g, (p, ok) in passed.items()]
-    return StudentResult(student, "01-perceptrons", sum(t.points for t in tests), 3, tests, error, seconds)
+    return StudentResult(assignment="01-perceptrons", student=student, score=sum(t.points for t in tests), max_score=3,
+                         tests=tests, error=error, seconds=seconds)
 
 
 RESULTS = [
     _result("ann", {"test-easy": (1, True), "test-hard": (2, True)}, seconds=4),
     _result("bob", {"test-easy": (1, True), "test-hard": (2, False)}, seconds=9),
     _result("cid", {"test-easy": (1, False), "test-hard": (2, False)}, seconds=6),
-    StudentResult("dee", "01-perceptrons", 0, 3, [], "01-perceptrons.ipynb: not a Jupyter notebook", 0.1),
+    StudentResult(assignment="01-perceptrons", student="dee", score=0, max_score=3,
+                  error="01-perceptrons.ipynb: not a Jupyter notebook", seconds=0.1),
 ]
 
 

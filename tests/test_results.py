@@ -8,7 +8,8 @@ from autograder.layout import CourseLayout
 
 def _result(student, score, error=None, sandboxed=True):
     tests = [TestResult("test-easy", score, 3, score == 3)]
-    return StudentResult(student, "01-perceptrons", score, 3, tests, error, 1.0, sandboxed=sandboxed)
+    return StudentResult(assignment="01-perceptrons", student=student, score=score, max_score=3, tests=tests, error=error,
+                         seconds=1.0, sandboxed=sandboxed)
 
 
 def test_later_runs_update_the_record_per_student(tmp_path):

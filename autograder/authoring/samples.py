@@ -32,7 +32,7 @@ def file_samples(course, assignment: str) -> list[str]:
     name = released_notebook(assignment).name
     texts = sample_submissions(assignment)
     for student, text in texts.items():
-        folder = course.submission_dir(student, assignment)
+        folder = course.submission_dir(assignment=assignment, student=student)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     return list(texts)

@@ -34,17 +34,17 @@ from traitlets.config import Config
 
 from autograder.grading import evidence_reader, judging, nbgrader_settings, preflight, results, sandbox
 from autograder.grading.executor import Executor
-from autograder.grading.job import Job, JobResult, write_job
+from autograder.grading.job_contract import Job, JobResult, write_job
 from autograder.intake import submission
-from autograder.layout import CourseLayout, DiskFull, disk_full
+from autograder.layout import CourseLayout, DiskFull, disk_full, job_result
 from autograder.notebooks import SubmissionError, read_notebook, source_notebook
 from autograder.version import course_version
 
 
-def notebook_to_run(config: Config, layout: CourseLayout, assignment: str, student: str):
+def notebook_to_run(config: Config, layout: CourseLayout, *, assignment: str, student: str):
     """The intake copy after nbgrader's first autograde pass (hidden tests restored, outputs cleared)."""
     name = source_notebook(assignment)
-    nb = read_notebook(layout.intake(student, assignment) / name.name)
+    nb = read_notebook(layout.intake(assignment=assignment, student=student) / name.name)
     resources = {"nbgrader": {"notebook": name.stem, "assignment": assignment, "student": student,
                               "db_url": config.CourseDirectory.db_url}}
     for preprocessor in nbgrader_settings.sanitize_preprocessors(config):
@@ -57,15 +57,15 @@ def record(config: Config, layout: CourseLayout, job: Job, outcome: JobResult) -
     if outcome.error:
         with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
             gb.update_or_create_student(job.student)  # listed in the export, with no score
-        return results.failed(job.student, job.assignment, outcome.error)
+        return results.failed(assignment=job.assignment, student=job.student, error=outcome.error)
     batch = nbgrader_settings.batch_config(config)
     api = NbGraderAPI(coursedir=CourseDirectory(config=batch), config=batch)
     done = api.autograde(job.assignment, job.student, force=True, create=True)
     if not done["success"]:
         if free_mb(layout.root) < MIN_FREE_MB:  # nbgrader reports a full disk as a failed autograde
             raise DiskFull(f"nbgrader could not record {job.student}: less than {MIN_FREE_MB} MB free")
-        return results.failed(job.student, job.assignment, _failure_message(done))
-    return results.from_gradebook(config.CourseDirectory.db_url, layout, job.assignment, job.student)
+        return results.failed(assignment=job.assignment, student=job.student, error=_failure_message(done))
+    return results.from_gradebook(config.CourseDirectory.db_url, layout, assignment=job.assignment, student=job.student)
 
 
 # Free space the course folder needs to take one more job: its result folder (an executed notebook,
@@ -82,11 +82,11 @@ def _stopped(layout: CourseLayout, recorded: int, total: int, cause: str) -> Dis
                     f"kept. Free space, then run make autograde again: it grades only the students left.")
 
 
-def graded_from(layout: CourseLayout, student: str, assignment: str, version: str) -> str:
+def graded_from(layout: CourseLayout, *, assignment: str, student: str, version: str) -> str:
     """What a grade was made from: every file the student handed in, the course version, and whether
     the notebook ran in the sandbox."""
     digest = hashlib.sha256(f"{version} sandboxed={sandbox.enabled()}".encode())
-    folder = layout.submitted(student, assignment)
+    folder = layout.submitted(assignment=assignment, student=student)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(b"\0" + path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -132,28 +132,28 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
                 raise _stopped(layout, len(finished), len(students),
                                f"less than {MIN_FREE_MB} MB free on the course folder's disk")
             try:
-                keys[student] = graded_from(layout, student, assignment, version)
+                keys[student] = graded_from(layout, assignment=assignment, student=student, version=version)
                 previous = earlier.get(student)
                 if not regrade and previous is not None and not previous.error and previous.graded_from == keys[student]:
                     finish(previous, reused=True)
                     continue
-                notes[student] = submission.prepare(layout, release, student, assignment)
-                nb = notebook_to_run(config, layout, assignment, student)
+                notes[student] = submission.prepare(layout, release, assignment=assignment, student=student)
+                nb = notebook_to_run(config, layout, assignment=assignment, student=student)
                 job = Job(assignment, student, nbformat.writes(nb), seed=secrets.randbits(62), limits=limits,
                           cell_timeout=config.RunJobHere.timeout, sandboxed=sandbox.enabled())
-                folder = layout.job(assignment, student)
+                folder = layout.job(assignment=assignment, student=student)
                 evidence_reader.remove_tree(folder)
                 write_job(folder, job)
             except SubmissionError as exc:
-                finish(results.failed(student, assignment, str(exc), notes=notes.get(student)))
+                finish(results.failed(assignment=assignment, student=student, error=str(exc), notes=notes.get(student)))
                 continue
             except Exception as exc:  # noqa: BLE001 - one student's failure, whatever it is, must not stop the batch
                 if disk_full(exc):  # not the student's: nothing more can be recorded
                     raise _stopped(layout, len(finished), len(students), "the disk is full") from exc
-                finish(results.failed(student, assignment, f"could not be graded ({type(exc).__name__}: {exc})",
+                finish(results.failed(assignment=assignment, student=student, error=f"could not be graded ({type(exc).__name__}: {exc})",
                                       notes=notes.get(student)))
                 continue
-            yield job, folder / "result"
+            yield job, job_result(folder)
         # The judges' imports (scikit-learn), while the last jobs run rather than while intake needs the CPU.
         threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
 
@@ -173,7 +173,7 @@ def _record_all(config, layout, outcomes, notes, keys, finish) -> None:
         except Exception as exc:  # noqa: BLE001
             if disk_full(exc):
                 raise
-            result = results.failed(job.student, job.assignment, f"could not be recorded ({type(exc).__name__}: {exc})")
+            result = results.failed(assignment=job.assignment, student=job.student, error=f"could not be recorded ({type(exc).__name__}: {exc})")
         result.seconds, result.sandboxed = outcome.seconds, outcome.sandboxed
         result.notes = notes.get(job.student, []) + outcome.notes
         result.graded_from = keys[job.student]

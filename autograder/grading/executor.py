@@ -1,6 +1,6 @@
 """Where grading jobs run: on Dask, from a cluster on this machine to one of many machines.
 
-An executor takes jobs (``autograder.grading.job.Job``, each with the folder its result goes to) and yields
+An executor takes jobs (``autograder.grading.job_contract.Job``, each with the folder its result goes to) and yields
 each job with its ``JobResult`` as soon as it is done. It never touches the gradebook or the course
 folder: the coordinator (``autograder.grading.batch``) judges and records results as they come back.
 
@@ -39,8 +39,9 @@ import psutil
 from distributed import Client, KilledWorker, LocalCluster, as_completed
 
 from autograder import config
-from autograder.grading.job import Job, JobResult, run_job
-from autograder.layout import disk_full
+from autograder.grading.job_contract import Job, JobResult
+from autograder.grading.job_runner import run_job
+from autograder.layout import disk_full, job_result
 from autograder.version import CourseVersionMismatch, course_version, require_same
 
 # Times a job may lose its worker (killed, out of memory, machine gone) before it is recorded as an error.
@@ -71,7 +72,7 @@ def grade_on_worker(job_json: str, version: str) -> bytes:
     require_same(version)
     remove_orphaned_job_folders()
     with tempfile.TemporaryDirectory(prefix=f"{JOB_FOLDER_PREFIX}{os.getpid()}-") as scratch:
-        result = Path(scratch) / "result"
+        result = job_result(Path(scratch))
         run_job(Job.from_json(job_json), result, workdir=Path(scratch))
         return pack(result)
 
@@ -121,7 +122,7 @@ def _local_cluster(jobs: int) -> LocalCluster:
     # Monitoring costs CPU that the notebooks need on a small machine: Dask's profiler samples every
     # worker's stack 100 times a second, and the system monitors poll several times a second.
     dask.config.set(QUIET_WORKERS)
-    distributed.utils.get_mp_context().set_forkserver_preload(["distributed", "autograder.grading.job"])
+    distributed.utils.get_mp_context().set_forkserver_preload(["distributed", "autograder.grading.job_runner"])
     dashboard = ":0" if importlib.util.find_spec("bokeh") else None
     # The workers get this process's environment as it is now (the fork server's dates from its start).
     return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, memory_limit=0,

@@ -16,6 +16,7 @@ from course_kernel.evidence import FormatError
 
 from autograder.grading import checks as registry, evidence_reader
 from autograder.grading.checks.base import Evidence, Failed, ModelReport
+from autograder.grading.job_contract import MODELS
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def warm_up() -> None:
 def model_reports(result: Path, test_id: str, wanted: dict[str, tuple[str, ...]]) -> dict[str, ModelReport]:
     reports = {}
     for key, labels in wanted.items():
-        folder = result / "models" / test_id / key
+        folder = result / MODELS / test_id / key
         if not (folder / "facts.json").is_file():
             continue
         try:

@@ -73,7 +73,7 @@ def nbgrader_config(
     c.Exchange.root = str(root / "exchange")
     # Only notebooks are course material; never copy data or checkpoints around.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.keras", "*.h5", "logs"]
-    c.RunJobHere.jobs_directory = c.UseJobResult.jobs_directory = str(root / "jobs")
+    c.RunJobHere.course_directory = c.UseJobResult.course_directory = str(root)
     c.RunJobHere.timeout = timeout if timeout is not None else config.cell_timeout()
     # Late submissions (due dates from schedule.toml, time stamps from `make collect`): the schedule's policy.
     c.LateSubmissionPlugin.penalty_method = schedule.load().late_penalty

@@ -32,10 +32,10 @@ class TestResult:
     needs_grading: bool = False  # ... who has not given it points yet
 
 
-@dataclass
+@dataclass(kw_only=True)  # by keyword: (assignment, student) can never be swapped unseen
 class StudentResult:
-    student: str
     assignment: str
+    student: str
     score: float = 0.0
     max_score: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
@@ -79,8 +79,8 @@ def max_score(assignment: str) -> float:
     return float(sum(nbgrader_meta(c).get("points", 0) for c in nb.cells if nbgrader_meta(c).get("grade")))
 
 
-def failed(student: str, assignment: str, error: str, seconds: float = 0.0, notes: list[str] | None = None) -> StudentResult:
-    return StudentResult(student, assignment, max_score=max_score(assignment), error=error, seconds=seconds,
+def failed(*, assignment: str, student: str, error: str, seconds: float = 0.0, notes: list[str] | None = None) -> StudentResult:
+    return StudentResult(assignment=assignment, student=student, max_score=max_score(assignment), error=error, seconds=seconds,
                          notes=notes or [])
 
 
@@ -110,10 +110,10 @@ class ResultStore:
         return {r.student: r.error for r in self.read(assignment) if r.error}
 
 
-def from_gradebook(db_url: str, layout: CourseLayout, assignment: str, student: str) -> StudentResult:
+def from_gradebook(db_url: str, layout: CourseLayout, *, assignment: str, student: str) -> StudentResult:
     """Scores from the gradebook, with each failed test's message from the autograded notebook."""
     notebook_name = source_notebook(assignment).stem
-    graded = layout.autograded(student, assignment) / f"{notebook_name}.ipynb"
+    graded = layout.autograded(assignment=assignment, student=student) / f"{notebook_name}.ipynb"
     messages, sandboxed = test_messages(graded)
     with Gradebook(db_url) as gb:
         submission = gb.find_submission_notebook(notebook_name, assignment, student)
@@ -128,8 +128,8 @@ def from_gradebook(db_url: str, layout: CourseLayout, assignment: str, student: 
         tests.sort(key=lambda t: order.get(t.grade_id, 0))
         # nbgrader keeps the raw score and the late penalty apart (its CSV subtracts one from the other).
         penalty = float(submission.late_submission_penalty or 0)
-        return StudentResult(student, assignment, float(submission.score) - penalty, float(submission.max_score), tests,
-                             sandboxed=sandboxed, late_seconds=float(submission.assignment.total_seconds_late or 0),
+        return StudentResult(assignment=assignment, student=student, score=float(submission.score) - penalty,
+                             max_score=float(submission.max_score), tests=tests, sandboxed=sandboxed, late_seconds=float(submission.assignment.total_seconds_late or 0),
                              late_penalty=penalty)
 
 

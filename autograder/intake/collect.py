@@ -141,7 +141,7 @@ def collect_zip(archive: Path, course, assignment: str, notebook_name: str) -> C
             candidates.setdefault(submission.student, []).append(submission)
         for student, submissions in sorted(candidates.items()):
             submissions.sort(key=lambda s: (s.attempt, s.timestamp or dt.datetime.min, s.member))
-            folder = course.submission_dir(student, assignment)
+            folder = course.submission_dir(assignment=assignment, student=student)
             folder.mkdir(parents=True, exist_ok=True)
             while submissions:
                 latest = submissions.pop()

@@ -22,10 +22,10 @@ from autograder.notebooks import (SubmissionError, drop_duplicate_ids, identify_
 TIMESTAMP = "timestamp.txt"
 
 
-def prepare(layout: CourseLayout, release: Path, student: str, assignment: str) -> list[str]:
+def prepare(layout: CourseLayout, release: Path, *, assignment: str, student: str) -> list[str]:
     """Write the notebook to grade into the intake folder; return notes for the grade report."""
     expected = source_notebook(assignment).name
-    folder = layout.submitted(student, assignment)
+    folder = layout.submitted(assignment=assignment, student=student)
     notes = []
     notebook = folder / expected
     if not notebook.exists():
@@ -82,7 +82,7 @@ def prepare(layout: CourseLayout, release: Path, student: str, assignment: str) 
     findings = tamper.scan_notebook(nb, tamper.instructor_cells(read_notebook(source_notebook(assignment))))
     notes += [f"review: {finding}" for finding in findings]
 
-    target = layout.intake(student, assignment)
+    target = layout.intake(assignment=assignment, student=student)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     nbformat.write(nb, target / expected)

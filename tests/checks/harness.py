@@ -15,7 +15,7 @@ from pathlib import Path
 from course_kernel import evidence as kernel_evidence
 
 from autograder.grading import checks as registry, evidence_reader, judging, model_evaluator, model_sandbox, sandbox
-from autograder.grading.job import measure_models
+from autograder.grading.job_runner import measure_models
 from autograder.notebooks import nbgrader_meta, read_notebook, source_notebook
 
 

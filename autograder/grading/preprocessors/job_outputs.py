@@ -1,4 +1,4 @@
-"""nbgrader's Execute step, replaced by the grading job (``autograder.grading.job``).
+"""nbgrader's Execute step, replaced by the grading job (``autograder.grading.job_runner``).
 
 * ``RunJobHere`` runs the job in this process: the notebook in a sandboxed kernel, its evidence
   collected, its models measured in a sandbox of their own. Plain ``nbgrader autograde`` from the
@@ -23,7 +23,9 @@ from traitlets import Integer, Unicode
 
 from autograder import config
 from autograder.grading import judging, preflight, sandbox
-from autograder.grading.job import EXECUTED, Job, JobResult, read_job, run_job, write_job
+from autograder.grading.job_contract import EXECUTED, Job, JobResult, read_job, write_job
+from autograder.grading.job_runner import run_job
+from autograder.layout import CourseLayout, job_result
 
 
 class GradingError(RuntimeError):
@@ -43,16 +45,16 @@ def graft_outputs(nb, executed) -> None:
 
 
 def _take(nb, resources, folder: Path):
-    outcome = JobResult.read(folder / "result")
+    outcome = JobResult.read(job_result(folder))
     if outcome.error:
         raise GradingError(outcome.error)
-    graft_outputs(nb, nbformat.read(folder / "result" / EXECUTED, as_version=4))
+    graft_outputs(nb, nbformat.read(job_result(folder) / EXECUTED, as_version=4))
     resources["autograder"] = {"job": str(folder)}
     return nb, resources
 
 
 class RunJobHere(NbGraderPreprocessor):
-    jobs_directory = Unicode(help="where job records and results are kept").tag(config=True)
+    course_directory = Unicode(help="the course folder (its job records and results)").tag(config=True)
     timeout = Integer(config.DEFAULT_CELL_TIMEOUT, help="seconds one cell may run").tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -60,21 +62,22 @@ class RunJobHere(NbGraderPreprocessor):
         preflight.require_ready([assignment])
         job = Job(assignment, student, nbformat.writes(nb), seed=secrets.randbits(62),
                   limits=sandbox.Limits.from_config(), cell_timeout=self.timeout, sandboxed=sandbox.enabled())
-        folder = Path(self.jobs_directory) / assignment / student
+        folder = CourseLayout(Path(self.course_directory)).job(assignment=assignment, student=student)
         write_job(folder, job)
         # The judges' imports (scikit-learn, seconds) while the kernel runs, not after it (make autograde
         # does the same in grading.grade).
         threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
-        run_job(job, folder / "result")
+        run_job(job, job_result(folder))
         return _take(nb, resources, folder)
 
 
 class UseJobResult(NbGraderPreprocessor):
-    jobs_directory = Unicode(help="where job records and results are kept").tag(config=True)
+    course_directory = Unicode(help="the course folder (its job records and results)").tag(config=True)
 
     def preprocess(self, nb, resources):
-        folder = Path(self.jobs_directory) / resources["nbgrader"]["assignment"] / resources["nbgrader"]["student"]
-        if not (folder / "result").is_dir():
+        folder = CourseLayout(Path(self.course_directory)).job(assignment=resources["nbgrader"]["assignment"],
+                                                               student=resources["nbgrader"]["student"])
+        if not job_result(folder).is_dir():
             raise GradingError(f"no job result in {folder}")
         read_job(folder)  # the record must be there: ApplyVerdicts takes the seed from it
         return _take(nb, resources, folder)

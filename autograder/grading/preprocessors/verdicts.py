@@ -21,7 +21,8 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.grading import judging
-from autograder.grading.job import JobResult, read_job
+from autograder.grading.job_contract import JobResult, read_job
+from autograder.layout import job_result
 from autograder.notebooks import nbgrader_meta
 
 NOT_RUN = "this test cell did not run (the kernel stopped before it), so nothing was tested"
@@ -54,10 +55,10 @@ class ApplyVerdicts(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         folder = Path(resources["autograder"]["job"])
         job = read_job(folder)
-        verdicts = judging.judge(job.assignment, folder / "result", job.seed)
+        verdicts = judging.judge(job.assignment, job_result(folder), job.seed)
         for cell in nb.cells:
             if cell.cell_type == "code" and nbgrader_meta(cell).get("grade"):
                 apply(cell, verdicts.get(nbgrader_meta(cell).get("grade_id")))
-        outcome = JobResult.read(folder / "result")
+        outcome = JobResult.read(job_result(folder))
         nb.metadata["autograder"] = {"sandboxed": outcome.sandboxed, "notes": outcome.notes}
         return nb, resources

@@ -1,15 +1,6 @@
-"""Grade one submission: the job contract, and the one function that carries a job out.
-
-A ``Job`` is plain data: the notebook to run (the student's, with the instructor's cells already
-restored by nbgrader), the assignment, a random seed for the hidden tests' inputs, and limits. It
-needs the installed course environment and the verified data, nothing else: no course folder, no
-gradebook. ``run_job`` writes its outcome into one result folder:
-
-    result.json      error (or null), seconds, timings, notes, whether it was sandboxed
-    executed.ipynb   the notebook with the kernel's outputs
-    evidence/        what each hidden test recorded (copied out of the sandbox as untrusted data)
-    models/<test>/<key>/  facts and predictions of each recorded model, from the model sandbox
-    kernel.log       what the kernel and the model sandbox wrote to stderr
+"""Carry out one grading job (``job_contract.Job``): the notebook in a sandboxed kernel, its evidence
+collected, its models measured in a sandbox of their own, the outcome written to the result folder
+the contract describes.
 
 The student's code runs only in the kernel's sandbox and the models only in theirs; this process
 decides nothing. Verdicts are made from the result folder by ``judging``, by whoever holds the
@@ -28,7 +19,6 @@ import tempfile
 import threading
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -40,58 +30,10 @@ from course_kernel import evidence as kernel_evidence
 
 from autograder import config
 from autograder.grading import checks as registry, evidence_reader, model_sandbox, sandbox
+from autograder.grading.job_contract import EXECUTED, KERNEL_LOG, MODELS, Job, JobResult
 from autograder.grading.kernels import SandboxedKernelManager
 
-JOB = "job.json"
-RESULT = "result.json"
-EXECUTED = "executed.ipynb"
-KERNEL_LOG = "kernel.log"
 COURSE_KERNEL = Path(kernel_evidence.__file__).parent
-
-
-@dataclass
-class Job:
-    assignment: str
-    student: str
-    notebook: str                  # nbformat JSON
-    seed: int
-    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
-    cell_timeout: int = config.DEFAULT_CELL_TIMEOUT
-    sandboxed: bool = True
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> "Job":
-        data = json.loads(text)
-        return cls(**{**data, "limits": sandbox.Limits(**data["limits"])})
-
-
-@dataclass
-class JobResult:
-    error: str | None = None
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    sandboxed: bool = True
-
-    def write(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / RESULT).write_text(json.dumps(asdict(self), indent=1) + "\n")
-
-    @classmethod
-    def read(cls, folder: Path) -> "JobResult":
-        return cls(**json.loads((folder / RESULT).read_text()))
-
-
-def write_job(folder: Path, job: Job) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / JOB).write_text(job.to_json())
-
-
-def read_job(folder: Path) -> Job:
-    return Job.from_json((folder / JOB).read_text())
 
 
 def data_binds(assignment: str) -> list[tuple[Path, str]]:
@@ -312,7 +254,7 @@ def measure_models(checks, result: Path, evaluator: model_sandbox.Evaluator, tim
         except (evidence_reader.Refused, ValueError):
             values = None
         references = dict(evidence_reader.model_references(values)) if values else {}
-        folder = result / "models" / test_id
+        folder = result / MODELS / test_id
         for key, labels in test.models.items():
             reference = references.get(key)
             model = folder / reference.file if reference and reference.file and (folder / reference.file).is_file() else None
@@ -327,7 +269,7 @@ def measure_models(checks, result: Path, evaluator: model_sandbox.Evaluator, tim
     answers = evaluator.evaluate(requests, timeout=timeout or None)
     for identity, uses in wanted.items():
         for use, labels in uses:
-            destination = result / "models" / use
+            destination = result / MODELS / use
             if identity in answers:
                 model_sandbox.keep_answers(answers[identity], destination, list(labels))
             else:
