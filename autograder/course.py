@@ -1,10 +1,12 @@
 """The instructor's course: a thin front over the parts that do the work.
 
 * folder layout: ``layout.CourseLayout``;
-* intake of submissions: ``intake``;
-* running the jobs: ``executor`` (and ``job``, ``sandbox``, ``models``);
-* verdicts and grades: ``grading`` (through nbgrader), ``judging``;
-* results: the gradebook, and ``results.ResultStore`` for what it has no place for.
+* releases and the schedule: ``authoring``;
+* intake of submissions: ``intake.submission`` (and ``collect``, ``similarity``);
+* running the jobs: ``grading.executor`` (and ``job_contract``, ``job_runner``, ``sandbox``, ``model_sandbox``);
+* verdicts and grades: ``grading.batch`` (through nbgrader), ``grading.judging``;
+* results: the gradebook, and ``grading.results.ResultStore`` for what it has no place for (merged with the
+  gradebook in one place, ``Course._with_gradebook``); the LMS files: ``reporting.lms``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Grade a class: the coordinator's side of every job.
 
 1. **Before anyone**: the data the assignment loads and a working sandbox (``preflight``).
-2. **Intake** (here): each submission is copied to intake/ and repaired (``intake``), and nbgrader's
+2. **Intake** (here): each submission is copied to intake/ and repaired (``intake.submission``), and nbgrader's
    first pass restores the instructor's cells from the gradebook. That notebook and a fresh random
    seed make the student's ``Job``.
 3. **Jobs** (the executor, possibly elsewhere): run the notebook in a sandbox, collect its evidence,

@@ -65,7 +65,7 @@ class RunJobHere(NbGraderPreprocessor):
         folder = CourseLayout(Path(self.course_directory)).job(assignment=assignment, student=student)
         write_job(folder, job)
         # The judges' imports (scikit-learn, seconds) while the kernel runs, not after it (make autograde
-        # does the same in grading.grade).
+        # does the same in batch.grade).
         threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
         run_job(job, job_result(folder))
         return _take(nb, resources, folder)
