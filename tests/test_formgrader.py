@@ -275,10 +275,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "Ctrl-C"])
-def test_make_formgrader_prints_an_address_that_opens_the_formgrader(graded, stop):
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell's background job (`cmd &`) inherits
+
+
+@pytest.mark.parametrize("stop, background", [(signal.SIGTERM, False), (signal.SIGHUP, False), (signal.SIGINT, False),
+                                              (signal.SIGINT, True)],
+                         ids=["SIGTERM", "SIGHUP", "Ctrl-C", "SIGINT-started-in-background"])
+def test_make_formgrader_prints_an_address_that_opens_the_formgrader(graded, stop, background):
     """...and takes its JupyterLab down with it however it is stopped (SIGTERM once left the server
-    running, orphaned, still serving the course with its token)."""
+    running, orphaned, still serving the course with its token; SIGINT did nothing to one started with
+    SIGINT ignored, as a background job is, before the command handled it itself)."""
     import urllib.request
 
     import psutil
@@ -286,7 +293,8 @@ def test_make_formgrader_prints_an_address_that_opens_the_formgrader(graded, sto
     course, _ = graded
     process = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--port", str(_free_port())],
                                stdout=subprocess.PIPE, text=True, cwd=config.REPO_ROOT,
-                               env={**os.environ, "COURSE_DIR": str(course.root)})
+                               env={**os.environ, "COURSE_DIR": str(course.root)},
+                               preexec_fn=_ignore_sigint if background else None)
     try:
         line = process.stdout.readline()
         assert line.startswith("formgrader: http://127.0.0.1:"), line

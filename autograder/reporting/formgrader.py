@@ -112,7 +112,9 @@ def _stop(signum, frame):
 def serve(course: Path | None = None, port: int = 8888) -> int:
     """``make formgrader``: start, print the address, run until Ctrl-C, SIGTERM or SIGHUP (a closed
     terminal, a process manager), and take the server down with it in every case."""
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # SIGINT too, explicitly: a process started in the background inherits SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt, so Ctrl-C (or a supervisor's SIGINT) would leave the server running.
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
     server = None
     try:
         server = start(course, port)
