@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from autograder.grading.job_contract import EVIDENCE
 from course_kernel.evidence import FormatError, ModelReference, decode
 
-EVIDENCE = "evidence"
 MAX_EVIDENCE_BYTES = 64 << 20       # one test's JSON
 MAX_TOTAL_BYTES = 512 << 20         # everything one job keeps, models included
 MAX_MODEL_BYTES = 256 << 20         # one saved model

@@ -29,6 +29,7 @@ RESULT = "result.json"
 EXECUTED = "executed.ipynb"
 KERNEL_LOG = "kernel.log"
 MODELS = "models"
+EVIDENCE = "evidence"  # what the notebook's checks wrote, in its scratch and then in result/
 
 
 @dataclass

@@ -30,7 +30,7 @@ from course_kernel import evidence as kernel_evidence
 
 from autograder import config
 from autograder.grading import checks as registry, evidence_reader, model_sandbox, sandbox
-from autograder.grading.job_contract import EXECUTED, KERNEL_LOG, MODELS, Job, JobResult
+from autograder.grading.job_contract import EVIDENCE, EXECUTED, KERNEL_LOG, MODELS, Job, JobResult
 from autograder.grading.kernels import SandboxedKernelManager
 
 COURSE_KERNEL = Path(kernel_evidence.__file__).parent
@@ -85,7 +85,7 @@ def run_job(job: Job, result: Path, workdir: Path | None = None) -> JobResult:
             writable=[(fonts, str(fonts))],
             env={"MPLCONFIGDIR": str(fonts),course_data.DATA_DIR_VARIABLE: str(config.data_dir()),
                  kernel_evidence.CHALLENGE_DIR_VARIABLE: str(challenge),
-                 kernel_evidence.EVIDENCE_DIR_VARIABLE: str(scratch / evidence_reader.EVIDENCE),
+                 kernel_evidence.EVIDENCE_DIR_VARIABLE: str(scratch / EVIDENCE),
                  "PYTHONPATH": str(COURSE_KERNEL.parent), "NBGRADER_EXECUTION": "autograde"},
             limits=job.limits)
         executed, outcome.error = _execute(job, spec, work / "runtime", log, outcome.timings)
@@ -95,7 +95,7 @@ def run_job(job: Job, result: Path, workdir: Path | None = None) -> JobResult:
         collected = evidence_reader.collect(scratch, set(checks.tests), result)
         outcome.notes += collected.notes
         # Colab gives a notebook no folder to write into beside itself; say when it wrote there anyway.
-        left = sorted(set(os.listdir(scratch)) - {f"{job.assignment}.ipynb", evidence_reader.EVIDENCE})
+        left = sorted(set(os.listdir(scratch)) - {f"{job.assignment}.ipynb", EVIDENCE})
         if left:
             outcome.notes.append(f"the notebook wrote beside itself: {', '.join(left[:5])}")
         outcome.timings["collect"] = round(time.monotonic() - mark, 2)

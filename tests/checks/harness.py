@@ -14,7 +14,7 @@ from pathlib import Path
 
 from course_kernel import evidence as kernel_evidence
 
-from autograder.grading import checks as registry, evidence_reader, judging, model_evaluator, model_sandbox, sandbox
+from autograder.grading import checks as registry, evidence_reader, job_contract, judging, model_evaluator, model_sandbox, sandbox
 from autograder.grading.job_runner import measure_models
 from autograder.notebooks import nbgrader_meta, read_notebook, source_notebook
 
@@ -57,7 +57,7 @@ def _run_hidden_test(assignment: str, test_id: str, namespace: dict, tmp_path: P
     for name, inputs in checks.challenges(seed).items():
         (challenge / f"{name}.json").write_text(json.dumps(kernel_evidence.encode(inputs)))
     monkeypatch.setenv(kernel_evidence.CHALLENGE_DIR_VARIABLE, str(challenge))
-    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / evidence_reader.EVIDENCE))
+    monkeypatch.setenv(kernel_evidence.EVIDENCE_DIR_VARIABLE, str(scratch / job_contract.EVIDENCE))
     monkeypatch.setattr(kernel_evidence, "_recorded", {})
     exec(hidden_code(assignment, test_id), dict(namespace))
     evidence_reader.collect(scratch, set(checks.tests), result)
