@@ -226,11 +226,14 @@ WRONG = {
                                   "y_test_onehot = keras.utils.to_categorical(y_pred, 10)\n"
                                   "test_loss, test_accuracy = mnist_model.evaluate(X_test, y_test_onehot, verbose=0)",
             **_replace(A04, "mnist-ex6-params", "n_in * n_out + n_out", "n_in * n_out"),  # forgets the biases
+            # the variance taken for the limit (no square root of 3 x variance)
+            **_replace(A04, "mnist-ex6b-init", "np.sqrt(3 * 2 / (fan_in + fan_out))", "2 / (fan_in + fan_out)"),
             # A sweep that never stops, the lowest point taken as the rate, and the unsupported conclusion.
             **_replace(A04, "mnist-ex7-sweep", "        if shot_up or not np.isfinite(loss):\n            break\n", ""),
             **_replace(A04, "mnist-ex8-pick", "rates[np.argmin(losses)] / 10", "rates[np.argmin(losses)]"),
             **_replace(A04, "mnist-ex10-gap", 'CONCLUSION = "B" if', 'CONCLUSION = "C"  # "B" if'),
-        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters", "test-lr-sweep",
+        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters", "test-init-scales",
+            "test-lr-sweep",
             "test-pick-learning-rate", "test-tuned-optimizers", "test-optimizer-gap"}),
         # Monkeypatches Model.evaluate and Model.predict to report the true labels (which also breaks
         # every later fit with validation data: section 7's models never train), and its open model

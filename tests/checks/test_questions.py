@@ -63,6 +63,27 @@ def test_dense_parameters(verdict):
         assert not result.passed and message in result.message, result
 
 
+
+def _scales(fan_in, fan_out):
+    return np.sqrt(6 / (fan_in + fan_out)), np.sqrt(2 / fan_in)
+
+
+def test_init_scales(verdict):
+    assert verdict(A04, "test-init-scales", init_scales=_scales).passed
+    assert verdict(A04, "test-init-scales", init_scales=lambda i, o: [float(v) for v in _scales(i, o)]).passed
+    for wrong, message in [(lambda i, o: (2 / (i + o), np.sqrt(2 / i)), "Glorot"),              # the variance, not the limit
+                           (lambda i, o: (np.sqrt(2 / (i + o)), np.sqrt(2 / i)), "Glorot"),     # Glorot's normal std
+                           (lambda i, o: (np.sqrt(6 / (i + o)), np.sqrt(2 / o)), "He"),         # He on fan_out
+                           (lambda i, o: (np.sqrt(6 / (i + o)), np.sqrt(1 / i)), "He"),         # LeCun's, not He's
+                           (lambda i, o: (np.sqrt(6 / (i + o)), 2 / i), "He"),                  # variance for std
+                           (lambda i, o: (0.07440, 0.05051), ""),                              # the visible layer's
+                           (lambda i, o: (np.sqrt(6 / (i + o)),) * 3, "should have shape")]:    # three numbers
+        result = verdict(A04, "test-init-scales", init_scales=wrong)
+        assert not result.passed and message in result.message, result
+    with pytest.raises(TypeError):  # one number: the hidden cell itself fails, so nothing is recorded and no point given
+        verdict(A04, "test-init-scales", init_scales=lambda i, o: np.sqrt(6 / (i + o)))
+
+
 RIGHT_HEADS = {
     "spam": (1, "sigmoid", "binary_crossentropy"),
     "clothing": (10, "softmax", "sparse_categorical_crossentropy"),

@@ -217,6 +217,7 @@ FASHION.test("test-fashion-results", models={"model": ("test",)})(lambda ev, ch:
 
 
 MNIST.test("test-dense-parameters", challenge=questions.layer_sizes)(questions.dense_parameters)
+MNIST.test("test-init-scales", challenge=questions.fan_sizes)(questions.init_scales)
 
 
 # --- 04, section 7: learning-rate sweep and a fair optimizer comparison -------------------------------

@@ -106,3 +106,28 @@ def learning_curves(ev: Evidence, challenge: dict) -> None:
     for panel, expected in CURVES.items():
         given = diagnosis[panel]
         require(isinstance(given, str) and given.strip().lower() == expected, CURVE_HINTS[panel])
+
+
+def fan_sizes(rng: np.random.Generator) -> dict:
+    """(fan_in, fan_out) pairs for 04's initialisation question: the visible test's 784 -> 300, a square
+    layer, a single unit and two drawn at random, so a formula with the fans swapped or one fan left out fails."""
+    square = int(rng.integers(2, 2049))
+    drawn = [tuple(int(n) for n in rng.integers(1, 4097, size=2)) for _ in range(2)]
+    return {"pairs": [(784, 300), (square, square), (int(rng.integers(2, 1025)), 1), *drawn]}
+
+
+INIT_SCALE_RTOL = 1e-6  # the answers are closed forms: only rounding separates a right one from the grader's
+
+
+def init_scales(ev: Evidence, challenge: dict) -> None:
+    scales = ev.value("scales")
+    require(isinstance(scales, list) and len(scales) == len(challenge["pairs"]),
+            "init_scales gave no answer for some of the grader's layer sizes")
+    for (fan_in, fan_out), got in zip(challenge["pairs"], scales):
+        pair = as_array(got, f"init_scales({fan_in}, {fan_out})", shape=(2,))
+        require(np.isclose(pair[0], np.sqrt(6 / (fan_in + fan_out)), rtol=INIT_SCALE_RTOL, atol=0),
+                f"init_scales({fan_in}, {fan_out}): the Glorot uniform limit is not right (the variance is set by both "
+                "fans; a uniform distribution on [-limit, limit] has variance limit ** 2 / 3)")
+        require(np.isclose(pair[1], np.sqrt(2 / fan_in), rtol=INIT_SCALE_RTOL, atol=0),
+                f"init_scales({fan_in}, {fan_out}): the He normal standard deviation is not right (its variance "
+                "depends on the inputs only, doubled for ReLU)")
