@@ -1,6 +1,7 @@
 """Judges of the conceptual questions whose answer is a value: what a stack of linear layers
-collapses to (02), how many parameters Dense layers have (04), which output layer and loss fit a
-task, and what a set of learning curves shows (05). The assignments' check modules register them.
+collapses to (02), how many parameters Dense layers have and how their first weights are scaled (04),
+which output layer and loss fit a task, and what a set of learning curves shows (05). The assignments'
+check modules register them.
 
 Where an answer can be computed (02, 04) the hidden test applies the student's function to inputs
 drawn for each grading run and the judge compares with its own arithmetic, so a hard-coded answer
