@@ -6,7 +6,9 @@ choose), finds each choice between candidates (``min``/``max``/``sorted`` with a
 ``argmin``/``argmax`` of anything but a model's predictions) and follows the names it uses back through the
 notebook's assignments and functions; a choice that reaches a ``*_test*`` name fails.
 Names are followed without regard to scope or order (a function's local ``rates`` is the same name as a global
-one), which can only report too much: a false report is read and renamed, a missed peek would teach the wrong habit.
+one), which errs towards reporting too much: a false report is read and renamed, a missed peek would teach the wrong habit.
+It sees only the choice forms listed: a choice made by a comparison (``a if test_rmse < x else b``), by
+``sort_values``/``argsort``/``nsmallest``, or by a person reading a printed test score is not caught.
 """
 
 from __future__ import annotations
