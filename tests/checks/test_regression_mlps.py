@@ -268,3 +268,34 @@ def test_location_model_needs_the_crossing_and_a_low_test_error(verdict, split):
     # Untrained (and so far off), whatever its history claims; the passing case is the reference notebook.
     assert "measured by the grader" in verdict("test-cal-location", location_model=location_model(X_train),
                                                location_history=fake).message
+
+
+def test_robust_loss_needs_a_trained_huber_model_and_the_validation_choice(verdict, split, monkeypatch):
+    (X_train, _), (X_valid, y_valid), _ = split
+    history = type("History", (), {"history": {"val_root_mean_squared_error": [0.47]}})()
+    mse_model = location_model(X_train)
+
+    def huber(**compile_args):
+        keras.utils.set_random_seed(7)
+        model = location_model(X_train)
+        model.compile(**{"loss": keras.losses.Huber(), "optimizer": "adam", **compile_args})
+        return model
+
+    def judged(huber_model, choice):
+        return verdict("test-cal-robust-loss", location_model=mse_model, huber_model=huber_model, LOSS_CHOICE=choice,
+                       huber_history=history)
+
+    assert "keras.losses.Huber" in judged(huber(loss="mse"), "huber").message
+    assert "Discretization" in judged(location_model(X_train, crossing=False), "huber").message
+    # Untrained, whatever its history claims.
+    assert "measured by the grader" in judged(huber(), "huber").message
+    # With the training bar lifted, only the choice decides: the grader's own validation RMSEs pick it.
+    monkeypatch.setattr(check, "MAX_HUBER_VALID_RMSE", 100.0)
+    candidates = {"mse": mse_model, "huber": huber()}
+    measured = {name: root_mean_squared_error(y_valid, model.predict(X_valid, verbose=0).ravel())
+                for name, model in candidates.items()}
+    assert abs(measured["mse"] - measured["huber"]) > 10 * check.LOSS_CHOICE_TIE  # two different untrained models
+    better, worse = sorted(measured, key=measured.get)
+    assert judged(candidates["huber"], better).passed
+    assert "LOSS_CHOICE is not" in judged(candidates["huber"], worse).message
+    assert "should be" in judged(candidates["huber"], "Huber").message

@@ -23,6 +23,8 @@ CHECKS = Checks("06-california-housing", datasets=("california-housing",))
 MAX_BASELINE_VALID_RMSE = 0.56   # MLPRegressor([50, 50, 50], random_state=42) validation RMSE, measured 0.505
 MAX_TEST_RMSE = 0.55             # Keras Sequential 3x50 test RMSE; the reference measures 0.505-0.517
 MAX_LOCATION_TEST_RMSE = 0.52    # the same MLP plus a latitude x longitude embedding; the reference measures < 0.50
+MAX_HUBER_VALID_RMSE = 0.52      # the location model trained on the Huber loss; the reference measures 0.465-0.469
+LOSS_CHOICE_TIE = 1e-3           # closer than this on validation, either loss is an honest choice
 REPORT_TOLERANCE = 1e-3          # what the notebook reports vs what the grader measures
 WIDE_FEATURES, DEEP_FEATURES = 5, 6  # two-input model: features 0-4 wide, 2-7 deep
 
@@ -48,6 +50,7 @@ def _two_inputs(rows: int):
 
 
 CHECKS.inputs("test")(_test)
+CHECKS.inputs("valid")(lambda: california_split()[1][0].astype("float32"))
 CHECKS.inputs("test-500")(lambda: _test()[:500])
 CHECKS.inputs("train-7-two")(lambda: _two_inputs(7))
 CHECKS.inputs("train-500-two")(lambda: _two_inputs(500))
@@ -220,6 +223,39 @@ def location_model(ev: Evidence, challenge: dict) -> None:
     measured = _test_rmse(model)
     require(measured <= MAX_LOCATION_TEST_RMSE,
             f"test RMSE measured by the grader is {measured:.4f}, needs at most {MAX_LOCATION_TEST_RMSE}")
+
+
+# --- exercise 6b: a robust loss, chosen on validation -------------------------------------------------
+
+def _valid_rmse(model) -> float:
+    _, (X_valid, y_valid), _ = california_split()
+    predictions = model.predicted("valid")
+    require(predictions.shape == (len(y_valid), 1), f"one prediction per district expected, got {predictions.shape}")
+    return rmse(y_valid, predictions)
+
+
+@CHECKS.test("test-cal-robust-loss", models={"mse_model": ("valid",), "huber_model": ("valid",)})
+def robust_loss(ev: Evidence, challenge: dict) -> None:
+    """Exercise 6's model trained on the Huber loss, and the loss whose model the grader measures lower on validation."""
+    huber = ev.model("huber_model", "huber_model")
+    require_regression_output(huber)
+    require(input_shapes(huber) == [(None, 8)], "huber_model should take the 8 raw features (build it with build_location_model())")
+    for needed in ("Discretization", "HashedCrossing", "Embedding"):
+        require(has_layer(huber, needed), f"huber_model should be exercise 6's location model: it has no {needed} layer")
+    require(huber.loss() in ("huber", "huber_loss"), f"compile huber_model with loss=keras.losses.Huber(), not {huber.loss()!r}")
+    ev.history("history", metrics=("val_root_mean_squared_error",))
+    mse = ev.model("mse_model", "location_model")
+    require_loss(mse, "mean_squared_error", "location_model, the other candidate, should be exercise 6's model trained on 'mse'")
+    measured = {"mse": _valid_rmse(mse), "huber": _valid_rmse(huber)}
+    require(measured["huber"] <= MAX_HUBER_VALID_RMSE,
+            f"huber_model's validation RMSE measured by the grader is {measured['huber']:.4f}, needs at most "
+            f"{MAX_HUBER_VALID_RMSE}: train it with exercise 6's recipe")
+    choice = ev.value("choice")
+    require(choice in measured, 'LOSS_CHOICE should be "mse" or "huber"')
+    other = "huber" if choice == "mse" else "mse"
+    require(measured[choice] <= measured[other] + LOSS_CHOICE_TIE,
+            f"LOSS_CHOICE is not the loss whose model has the lower validation RMSE (the grader measures "
+            f"{measured['mse']:.4f} for the MSE model and {measured['huber']:.4f} for the Huber model)")
 
 
 # --- exercise 7: subclassing --------------------------------------------------------------------------
