@@ -101,7 +101,13 @@ def a03(ns: dict) -> dict:
     accuracy = lambda model, X, y: float(np.mean((predict(model, X)[:, 0] >= 0.5) == y))  # noqa: E731
     return {
         f"cancer accuracy (>= {check.CANCER_MIN_ACCURACY})": accuracy(ns["cancer_model"], X_test, y_test),
-        f"two-feature accuracy (>= {check.TWO_FEATURE_MIN_ACCURACY})": accuracy(ns["two_feature_model"], X_test[:, [0, 1]], y_test),
+        # Exercise 3: the pair chosen on validation, its test accuracy, and every pair's validation loss.
+        "two features chosen": " + ".join(ns["TWO_FEATURES"]),
+        f"chosen pair's test accuracy (>= {check.CHOSEN_PAIR_MIN_ACCURACY})": accuracy(
+            ns["two_feature_model"], X_test[:, check.pair_columns(tuple(ns["TWO_FEATURES"]))], y_test),
+        **{f"validation loss, {' + '.join(pair)}": check.log_loss(
+            predict(ns["pair_models"][pair], X_valid[:, check.pair_columns(pair)]), y_valid)
+           for pair in check.TWO_FEATURE_CANDIDATES},
         f"iris sparse accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(predict(ns["softmax_sparse"], Xi_test).argmax(1) == yi_test)),
         f"iris one-hot accuracy (>= {check.IRIS_MIN_ACCURACY})": float(np.mean(predict(ns["softmax_onehot"], Xi_test).argmax(1) == yi_test)),
         # Exercise 2b: what the rule picks on validation (several candidates may tie), and what it does on test.
@@ -243,6 +249,10 @@ def main() -> None:
             seconds.append(time.perf_counter() - start)
         for name in rows[0]:
             values = [row[name] for row in rows]
+            if any(isinstance(value, str) for value in values):  # a choice: how often each was made
+                counts = {value: values.count(value) for value in dict.fromkeys(values)}
+                print(f"  {name}: " + ", ".join(f"{value} ({count}x)" for value, count in counts.items()))
+                continue
             print(f"  {name}: min {min(values):.3f}  mean {np.mean(values):.3f}  max {max(values):.3f}")
         print(f"  notebook seconds per seed: min {min(seconds):.1f} max {max(seconds):.1f}")
 

@@ -39,9 +39,6 @@ def _cancer(columns=None, **kwargs):
     return model
 
 
-TWO = [0, 1]  # mean radius, mean texture
-
-
 def test_cancer_right_and_wrong(verdict):
     assert verdict("test-cancer-model", cancer_model=_cancer()).passed
     assert "log-loss" in verdict("test-cancer-model", cancer_model=_cancer(loss="mse")).message
@@ -95,9 +92,55 @@ def test_predict_labels_right_and_wrong(verdict):
     assert "shape" in verdict("test-predict-labels", predict_labels=_labels(keep_column=True)).message
 
 
-def test_two_feature_right_and_wrong(verdict):
-    assert verdict("test-two-feature-model", two_feature_model=_cancer(columns=TWO)).passed
-    assert "2 raw features" in verdict("test-two-feature-model", two_feature_model=_cancer()).message
+def _flipped(model):
+    """The same neuron with its Dense weights negated: sigmoid(-z) = 1 - p, so every prediction turned round."""
+    twin = keras.models.clone_model(model)
+    twin.set_weights(model.get_weights()[:-2] + [-w for w in model.get_weights()[-2:]])
+    twin.compile(optimizer="sgd", loss="binary_crossentropy")
+    return twin
+
+
+def _pairs(**kwargs):
+    """One exercise 3 model per candidate pair, trained as the notebook trains it, and their validation losses."""
+    _, X_valid, _, y_valid = check.cancer_validation_split()
+    models = {pair: _cancer(columns=check.pair_columns(pair), **kwargs) for pair in check.TWO_FEATURE_CANDIDATES}
+    losses = {pair: check.log_loss(model.predict(X_valid[:, check.pair_columns(pair)], verbose=0), y_valid)
+              for pair, model in models.items()}
+    return models, losses
+
+
+def test_two_feature_choice_needs_every_pair_trained_and_the_lowest_validation_loss(verdict):
+    models, losses = _pairs()
+    ranked = sorted(losses, key=losses.get)
+    assert losses[ranked[1]] - losses[ranked[0]] > check.PAIR_CHOICE_TIE, "the test needs a clear runner-up"
+    chosen = lambda pair, pair_models=models: {  # noqa: E731
+        "pair_models": pair_models, "TWO_FEATURE_CANDIDATES": list(check.TWO_FEATURE_CANDIDATES), "TWO_FEATURES": pair}
+    assert verdict("test-two-feature-model", **chosen(ranked[0])).passed
+    assert verdict("test-two-feature-model", **chosen(list(ranked[0]))).passed, "a list of two names is the same pair"
+    assert "lowest validation loss" in verdict("test-two-feature-model", **chosen(ranked[1])).message
+    assert "lowest validation loss" in verdict("test-two-feature-model", **chosen(ranked[-1])).message
+    assert "one of the pairs" in verdict("test-two-feature-model", **chosen(("mean radius", "worst texture"))).message
+    # One pair's model given the 30 features: caught by name, whichever pair was chosen.
+    wrong_width = {**models, ranked[-1]: _cancer()}
+    assert "2 raw features" in verdict("test-two-feature-model", **chosen(ranked[0], wrong_width)).message
+    # Every model trained on flipped labels: the "best" of them is recomputed right, but it classifies nothing.
+    flipped = {pair: _flipped(model) for pair, model in models.items()}
+    _, X_valid, _, y_valid = check.cancer_validation_split()
+    best_flipped = min(flipped, key=lambda pair: check.log_loss(
+        flipped[pair].predict(X_valid[:, check.pair_columns(pair)], verbose=0), y_valid))
+    assert "test tumours right" in verdict("test-two-feature-model", **chosen(best_flipped, flipped)).message
+
+
+def test_the_notebook_offers_the_pairs_the_judge_measures():
+    """The judge feeds pair_<i> the columns of its own i-th pair: the given cell must list the same, in order."""
+    import ast
+
+    from autograder.notebooks import read_notebook, source_notebook
+
+    given = next(c.source for c in read_notebook(source_notebook(A03)).cells if c.get("id") == "log-two-features")
+    assignment = next(node for node in ast.parse(given).body if isinstance(node, ast.Assign)
+                      and node.targets[0].id == "TWO_FEATURE_CANDIDATES")
+    assert tuple(map(tuple, ast.literal_eval(assignment.value))) == check.TWO_FEATURE_CANDIDATES
 
 
 def _iris(loss="sparse_categorical_crossentropy", activation="softmax", epochs=100):
