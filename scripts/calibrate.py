@@ -116,7 +116,25 @@ def a03(ns: dict) -> dict:
         "test: malignant called benign": ns["SCREEN_MISSED"],
         "test: false alarms": ns["SCREEN_FALSE_ALARMS"],
         "validation: malignant called benign at 0.05": check.screening_mistakes(predict(ns["cancer_model"], X_valid)[:, 0] >= 0.05, y_valid)[0],
+        **_a03_class_weights(ns, check, X_valid, y_valid, X_test, y_test),
     }
+
+
+def _a03_class_weights(ns: dict, check, X_valid, y_valid, X_test, y_test) -> dict:
+    """Exercise 2c: the weight chosen, each weight's mean validation P(benign) and (missed, false alarms) at 0.5."""
+    models = ns["weighted_models"]
+    chosen = models[ns["MALIGNANT_WEIGHT"]]
+    row = {"class weight chosen": f"{ns['MALIGNANT_WEIGHT']:g}",
+           f"chosen weight's test accuracy (>= {check.SCREEN_MIN_ACCURACY})":
+               float(np.mean((predict(chosen, X_test)[:, 0] >= 0.5) == y_test))}
+    lightest, heaviest = check.CLASS_WEIGHT_CANDIDATES[0], check.CLASS_WEIGHT_CANDIDATES[-1]
+    mean = {w: float(np.mean(predict(models[w], X_valid))) for w in (lightest, heaviest)}
+    row[f"mean P(benign), weight {lightest:g} minus weight {heaviest:g} (>= {check.CLASS_WEIGHT_MIN_SHIFT})"] = \
+        mean[lightest] - mean[heaviest]
+    for weight in check.CLASS_WEIGHT_CANDIDATES:
+        missed, alarms = check.screening_mistakes(predict(models[weight], X_valid)[:, 0] >= 0.5, y_valid)
+        row[f"weight {weight:g}, validation at 0.5"] = f"{missed} missed, {alarms} false alarms"
+    return row
 
 
 def _image_accuracy(dataset: str, model, part: str = "test") -> float:

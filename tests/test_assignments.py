@@ -191,7 +191,9 @@ WRONG = {
             **_replace(A03, "log-ex3-two-features", 'keras.layers.Dense(1, activation="sigmoid")',
                        "keras.layers.Dense(1)"),
             **_replace(A03, "log-ex5-onehot", 'loss="categorical_crossentropy"', 'loss="sparse_categorical_crossentropy"'),
-        }, {"test-cancer-model", "test-two-feature-model", "test-softmax-onehot"}),
+            # The weight on the benign class: the visible test catches it too.
+            **_replace(A03, "log-ex2c-class-weight", "class_weight={0: weight, 1: 1.0}", "class_weight={0: 1.0, 1: weight}"),
+        }, {"test-cancer-model", "test-two-feature-model", "test-softmax-onehot", "test-class-weight"}),
         "wrong-b": ({
             **_replace(A03, "log-ex2-labels", ">= threshold", "> threshold"),
             **_replace(A03, "log-ex4-sparse", 'keras.layers.Dense(3, activation="softmax")',
@@ -201,7 +203,11 @@ WRONG = {
             **_replace(A03, "log-ex2b-screening", "if _valid[t][0] <= 1]", "if _valid[t][0] >= 0]"),
             # The pair with the highest validation loss (mean smoothness + mean symmetry, 0.59 against 0.17).
             **_replace(A03, "log-ex3-two-features", "min(pair_valid_loss", "max(pair_valid_loss"),
-        }, {"test-predict-labels", "test-softmax-sparse", "test-screen-threshold", "test-two-feature-model"}),
+            # The limit ignored and the order turned round: the weight with the most mistakes on validation.
+            **_replace(A03, "log-ex2c-class-weight", "if _keep_to_limit:", "if False:",
+                       "min(CLASS_WEIGHT_CANDIDATES, key=", "max(CLASS_WEIGHT_CANDIDATES, key="),
+        }, {"test-predict-labels", "test-softmax-sparse", "test-screen-threshold", "test-two-feature-model",
+            "test-class-weight"}),
         "forges-answers": ({
             **_replace(A03, "log-ex1-cancer", "cancer_model.fit(X_train, y_train,", "cancer_model.fit(X_train, 1 - y_train,"),
             **_replace(A03, "log-ex3-two-features", "fit(X_train[:, columns], y_train,", "fit(X_train[:, columns], 1 - y_train,"),

@@ -92,6 +92,42 @@ def test_predict_labels_right_and_wrong(verdict):
     assert "shape" in verdict("test-predict-labels", predict_labels=_labels(keep_column=True)).message
 
 
+def _weighted(heavier_class=0):
+    """One exercise 2c model per class weight, trained as the notebook trains them (the weight on *heavier_class*)."""
+    X_train, _, y_train, _ = check.cancer_split()
+    models = {}
+    for weight in check.CLASS_WEIGHT_CANDIDATES:
+        keras.utils.set_random_seed(0)
+        models[weight] = model = _model(X_train)
+        model.fit(X_train, y_train, epochs=30, batch_size=32, verbose=0,
+                  class_weight={heavier_class: weight, 1 - heavier_class: 1.0})
+    return models
+
+
+def test_class_weight_choice_follows_the_rule_on_the_grader_s_own_measurement(verdict):
+    models = _weighted()
+    _, X_valid, _, y_valid = check.cancer_validation_split()
+    counts = {w: check.screening_mistakes(m.predict(X_valid, verbose=0)[:, 0] >= 0.5, y_valid) for w, m in models.items()}
+    allowed = check.screening_rule(counts)
+    refused = [w for w in check.CLASS_WEIGHT_CANDIDATES if w not in allowed]
+    assert allowed and refused, f"the test needs both a right and a wrong weight: {counts}"
+    chosen = lambda weight, weighted_models=models: {  # noqa: E731
+        "weighted_models": weighted_models, "CLASS_WEIGHT_CANDIDATES": check.CLASS_WEIGHT_CANDIDATES,
+        "MALIGNANT_WEIGHT": weight}
+    assert verdict("test-class-weight", **chosen(min(allowed))).passed
+    assert verdict("test-class-weight", **chosen(int(min(allowed)))).passed, "an int weight is the same weight"
+    for weight in refused:
+        assert "rule picks" in verdict("test-class-weight", **chosen(weight)).message, (weight, counts)
+    assert "one of CLASS_WEIGHT" in verdict("test-class-weight", **chosen(3.0)).message
+    # The weight put on the benign class: the heavier weights call more tumours benign, not fewer.
+    backwards = _weighted(heavier_class=1)
+    assert "fewer tumours benign" in verdict("test-class-weight", **chosen(1.0, backwards)).message
+    # The same unweighted model under every key: nothing moved.
+    same = {w: models[1.0] for w in check.CLASS_WEIGHT_CANDIDATES}
+    assert "fewer tumours benign" in verdict("test-class-weight", **chosen(1.0, same)).message
+    assert "30 raw features" in verdict("test-class-weight", **chosen(min(allowed), {**models, 8.0: _cancer([0, 1])})).message
+
+
 def _flipped(model):
     """The same neuron with its Dense weights negated: sigmoid(-z) = 1 - p, so every prediction turned round."""
     twin = keras.models.clone_model(model)
@@ -131,16 +167,19 @@ def test_two_feature_choice_needs_every_pair_trained_and_the_lowest_validation_l
     assert "test tumours right" in verdict("test-two-feature-model", **chosen(best_flipped, flipped)).message
 
 
-def test_the_notebook_offers_the_pairs_the_judge_measures():
-    """The judge feeds pair_<i> the columns of its own i-th pair: the given cell must list the same, in order."""
+@pytest.mark.parametrize("cell_id, name", [("log-two-features", "TWO_FEATURE_CANDIDATES"),
+                                           ("log-ex2c-weights", "CLASS_WEIGHT_CANDIDATES")])
+def test_the_notebook_offers_the_candidates_the_judge_measures(cell_id, name):
+    """The judge reads the i-th recorded model as its own i-th candidate: the given cell must list the same, in order."""
     import ast
 
     from autograder.notebooks import read_notebook, source_notebook
 
-    given = next(c.source for c in read_notebook(source_notebook(A03)).cells if c.get("id") == "log-two-features")
+    given = next(c.source for c in read_notebook(source_notebook(A03)).cells if c.get("id") == cell_id)
     assignment = next(node for node in ast.parse(given).body if isinstance(node, ast.Assign)
-                      and node.targets[0].id == "TWO_FEATURE_CANDIDATES")
-    assert tuple(map(tuple, ast.literal_eval(assignment.value))) == check.TWO_FEATURE_CANDIDATES
+                      and node.targets[0].id == name)
+    offered = ast.literal_eval(assignment.value)
+    assert tuple(tuple(c) if isinstance(c, (list, tuple)) else c for c in offered) == getattr(check, name)
 
 
 def _iris(loss="sparse_categorical_crossentropy", activation="softmax", epochs=100):

@@ -141,12 +141,17 @@ def screening_mistakes(benign: np.ndarray, y: np.ndarray) -> tuple[int, int]:
 def screening_choices(proba: np.ndarray, y: np.ndarray) -> set[float]:
     """The candidates the rule allows: at most SCREEN_MOST_MISSED malignant called benign, fewest false
     alarms; if none keeps to the limit, fewest missed, then fewest false alarms."""
-    counts = {t: screening_mistakes(proba[:, 0] >= t, y) for t in SCREEN_CANDIDATES}
-    allowed = {t: c[1] for t, c in counts.items() if c[0] <= SCREEN_MOST_MISSED}
+    return screening_rule({t: screening_mistakes(proba[:, 0] >= t, y) for t in SCREEN_CANDIDATES})
+
+
+def screening_rule(counts: dict) -> set:
+    """The candidates whose (missed, false alarms) the rule allows: at most SCREEN_MOST_MISSED missed and the
+    fewest false alarms; if none keeps to the limit, the fewest missed, then the fewest false alarms."""
+    allowed = {key: c[1] for key, c in counts.items() if c[0] <= SCREEN_MOST_MISSED}
     if not allowed:
         allowed = counts
     best = min(allowed.values())
-    return {t for t, key in allowed.items() if key == best}
+    return {key for key, value in allowed.items() if value == best}
 
 
 @CHECKS.test("test-screen-threshold", models={"model": ("cancer-valid", "cancer-test")})
@@ -173,6 +178,44 @@ def screen_threshold(ev: Evidence, challenge: dict) -> None:
         require(type(value) is int, f"{what.split(':')[0]} should be a whole number")
         require(min(low[i], high[i]) <= value <= max(low[i], high[i]),
                 f"{what} at your threshold: count them on the test split (not the validation split)")
+
+
+# Exercise 2c: class weights for the malignant class, the same rule applied at threshold 0.5.
+CLASS_WEIGHT_CANDIDATES = (1.0, 2.0, 4.0, 8.0)
+# The mean validation P(benign) of the weight-8 model below weight 1's by at least this: 0.066-0.073 over six
+# seeds, while two unweighted models differ by about 0.01 (docs/calibration.md).
+CLASS_WEIGHT_MIN_SHIFT = 0.03
+
+
+@CHECKS.test("test-class-weight",
+             models={f"weight_{i}": ("cancer-valid", "cancer-test") for i in range(len(CLASS_WEIGHT_CANDIDATES))})
+def class_weight_choice(ev: Evidence, challenge: dict) -> None:
+    """One weighted cancer model per class weight; the weight the screening rule picks at 0.5 on validation."""
+    X_train, _, _, y_test = cancer_split()
+    _, _, _, y_valid = cancer_validation_split()
+    counts, mean_benign, models = {}, {}, {}
+    for i, weight in enumerate(CLASS_WEIGHT_CANDIDATES):
+        model = models[weight] = ev.model(f"weight_{i}", f"weighted_models[{weight:g}]")
+        _logistic(model, X_train.shape[1])
+        valid = model.predicted("cancer-valid")
+        _binary_accuracy(valid, y_valid)  # the shape and range checks
+        _binary_accuracy(model.predicted("cancer-test"), y_test)  # every model predicts both splits
+        counts[weight] = screening_mistakes(valid[:, 0] >= 0.5, y_valid)
+        mean_benign[weight] = float(np.mean(valid))
+    lightest, heaviest = CLASS_WEIGHT_CANDIDATES[0], CLASS_WEIGHT_CANDIDATES[-1]
+    require(mean_benign[heaviest] <= mean_benign[lightest] - CLASS_WEIGHT_MIN_SHIFT,
+            f"weight {heaviest:g} should make your model call fewer tumours benign than weight {lightest:g} (the grader "
+            f"measures a mean P(benign) of {mean_benign[heaviest]:.3f} against {mean_benign[lightest]:.3f} on validation): "
+            f"pass class_weight={{0: weight, 1: 1.0}} to fit")
+    weight = ev.number("choice", "MALIGNANT_WEIGHT")
+    require(weight in counts, "MALIGNANT_WEIGHT should be one of CLASS_WEIGHT_CANDIDATES")
+    missed, alarms = counts[weight]
+    require(weight in screening_rule(counts),
+            f"MALIGNANT_WEIGHT is not the weight the rule picks on the validation split (the grader measures your "
+            f"model of weight {weight:g} there: {missed} malignant called benign, {alarms} false alarms at 0.5)")
+    accuracy = _binary_accuracy(models[weight].predicted("cancer-test"), y_test)
+    require(accuracy >= SCREEN_MIN_ACCURACY, f"train each weighted model as exercise 1 trains cancer_model (the chosen "
+                                             f"one classifies {accuracy:.0%} of the test tumours right)")
 
 
 def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
