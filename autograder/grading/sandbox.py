@@ -12,8 +12,9 @@ model a student saved (``models.py``). Inside, a process sees:
 It does not see the repository, the course folder, the instructor's home or environment, nor any
 network (its network namespace has only its own loopback). It runs as an unprivileged user of its
 own user namespace with every capability dropped, in a new session and process namespace, so
-nothing it starts survives it. Limits: address space, file size and processes (a pids cgroup when
-the grader runs as root, ``RLIMIT_NPROC`` otherwise); the caller enforces the wall clock.
+nothing it starts survives it. Limits: address space, file size and processes per process; as root,
+the processes, memory and CPU share of the whole sandbox in control groups of its own (``cgroups``,
+v1 or v2); the caller enforces the wall clock and the disk.
 
 ``COURSE_SANDBOX=off`` is the only way to run without it, and every grade made that way says so.
 """
@@ -25,18 +26,17 @@ import resource
 import shutil
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import config
+from autograder.grading import cgroups
 
 HOME = "/tmp/home"
 SANDBOX_UID = 65534            # "nobody", inside the sandbox's own user namespace
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd", "group",
              "hosts", "fonts", "mime.types")
 SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
-CGROUP_V1 = Path("/sys/fs/cgroup")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -157,23 +157,36 @@ class SandboxGroups:
     all its processes together (resident and tmpfs pages alike: its /tmp and /dev/shm are charged to
     it), a CPU share equal to every other sandbox's, and a way to kill them all.
 
-    As root, cgroup v1 groups of its own (pids, memory, cpu); as anyone else ``RLIMIT_NPROC`` above
-    the processes the user already runs, and memory limited per process only (``rlimits``).
+    As root, groups of its own, on cgroup v1 or v2, wherever the host mounts each controller
+    (``cgroups``); as anyone else ``RLIMIT_NPROC`` above the processes the user already runs, and
+    memory limited per process only (``rlimits``).
     """
 
     def __init__(self, count: int | None, memory_mb: int | None = None):
         self.count, self.memory_mb = count, memory_mb
         self.groups: dict[str, Path] = {}
+        self.versions: dict[str, int] = {}
         if os.geteuid() == 0:
+            wanted = tuple(c for c, on in (("pids", count), ("memory", memory_mb), ("cpu", True)) if on)
             try:
-                if count:
-                    self.groups["pids"] = _new_cgroup("pids", {"pids.max": str(count)})
-                if memory_mb:
-                    self.groups["memory"] = _new_cgroup("memory", {"memory.limit_in_bytes": str(memory_mb << 20)})
-                self.groups["cpu"] = _new_cgroup("cpu", {"cpu.shares": "1024"})
-            except SandboxUnavailable:
+                self._make(wanted)
+            except OSError as exc:
                 self.close()
-                raise
+                raise _unavailable(wanted, exc) from exc
+
+    def _make(self, wanted: tuple[str, ...]) -> None:
+        placement = cgroups.place(wanted)
+        for controller, parent in placement.v1.items():
+            self.groups[controller] = cgroups.new_v1_group(
+                parent, cgroups.v1_settings(controller, self.count, self.memory_mb))
+            self.versions[controller] = 1
+        if placement.v2_controllers:
+            settings = {}
+            for controller in placement.v2_controllers:
+                settings.update(cgroups.v2_settings(controller, self.count, self.memory_mb))
+            group = cgroups.new_v2_group(placement.v2, placement.v2_controllers, settings)
+            for controller in placement.v2_controllers:
+                self.groups[controller], self.versions[controller] = group, 2
 
     @property
     def cgroup(self) -> Path | None:  # the pids group, which holds every process of the sandbox
@@ -181,7 +194,7 @@ class SandboxGroups:
 
     def apply(self) -> None:
         """In the child, before bubblewrap starts (inherited by everything it runs)."""
-        for group in self.groups.values():
+        for group in dict.fromkeys(self.groups.values()):  # a v2 group holds several controllers: joined once
             (group / "cgroup.procs").write_text(str(os.getpid()))
         if "pids" not in self.groups and self.count:
             running = _processes_of(os.getuid())
@@ -190,82 +203,30 @@ class SandboxGroups:
     def oom_killed(self) -> int:
         """How many of the sandbox's processes the kernel killed for its memory limit."""
         group = self.groups.get("memory")
-        if group is None:
-            return 0
-        try:
-            fields = dict(line.split() for line in (group / "memory.oom_control").read_text().splitlines())
-            return int(fields.get("oom_kill", 0))
-        except (OSError, ValueError):
-            return 0
+        return cgroups.oom_kills(group, self.versions["memory"]) if group is not None else 0
 
     def peak_mb(self) -> float | None:
         """The most memory the sandbox held at once (resident and tmpfs), in MB."""
         group = self.groups.get("memory")
-        try:
-            return int((group / "memory.max_usage_in_bytes").read_text()) / 2**20 if group else None
-        except (OSError, ValueError):
-            return None
+        peak = cgroups.peak_bytes(group, self.versions["memory"]) if group is not None else None
+        return peak / 2**20 if peak is not None else None
 
     def close(self) -> None:
         """Kill whatever is left in the groups and remove them."""
-        import time
-
-        for group in self.groups.values():
-            for _ in range(50):
-                try:
-                    pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
-                except OSError:
-                    break
-                if not pids:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, 9)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.05)
-        for group in self.groups.values():
-            for _ in range(20):
-                try:
-                    group.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # a process still leaving it
-                    time.sleep(0.05)
-        self.groups = {}
+        cgroups.kill_and_remove(list(self.groups.values()))
+        self.groups, self.versions = {}, {}
 
 
-def _own_cgroup(controller: str) -> str:
-    """This process's group for *controller* ("/" at the top): new groups go below it, so whatever
-    limits the grader itself is under also holds for the sandboxes it starts."""
-    try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            _, controllers, path = line.split(":", 2)
-            if controller in controllers.split(","):
-                return path
-    except (OSError, ValueError):
-        pass
-    return "/"
-
-
-def _new_cgroup(controller: str, settings: dict[str, str]) -> Path:
-    root = CGROUP_V1 / controller
-    try:
-        parent = root / _own_cgroup(controller).lstrip("/") / "autograder"
-        parent.mkdir(exist_ok=True)
-        group = parent / uuid.uuid4().hex[:16]
-        group.mkdir()
-        for name, value in settings.items():
-            (group / name).write_text(value)
-        return group
-    except OSError as exc:
-        what = {"pids": "the processes", "memory": "the memory", "cpu": "the CPU share"}[controller]
-        variable = {"pids": "COURSE_PROCESS_LIMIT", "memory": "COURSE_MEMORY_LIMIT_MB"}.get(controller)
-        raise SandboxUnavailable(
-            f"cannot limit {what} of a sandbox: running as root, and no {controller} cgroup can be made under "
-            f"{root} ({exc}); grade as an unprivileged user (per-process limits then apply)"
-            + (f", or set {variable}=0 to grade without that limit" if variable else "")) from exc
+def _unavailable(wanted: tuple[str, ...], exc: OSError) -> SandboxUnavailable:
+    variables = {"pids": "COURSE_PROCESS_LIMIT", "memory": "COURSE_MEMORY_LIMIT_MB"}
+    what = {"pids": "the processes", "memory": "the memory", "cpu": "the CPU share"}
+    wanted = getattr(exc, "controllers", ()) or wanted  # the ones found missing, where known
+    names = " and ".join(what[c] for c in wanted)
+    switches = " or ".join(f"{variables[c]}=0" for c in wanted if c in variables)
+    return SandboxUnavailable(
+        f"cannot limit {names} of a sandbox: running as root, and its control groups cannot be made ({exc}); "
+        "grade as an unprivileged user (per-process limits then apply)"
+        + (f", or set {switches} to grade without that limit" if switches else ""))
 
 
 def _processes_of(uid: int) -> int:
