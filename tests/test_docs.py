@@ -49,3 +49,10 @@ def test_every_path_named_exists(doc):
 def test_the_readme_is_a_short_front_door():
     lines = (config.REPO_ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= 110, f"README.md has {len(lines)} lines: move the detail into docs/"
+
+
+def test_the_limits_the_readme_states_are_the_defaults():
+    stated = dict(re.findall(r"`COURSE_([A-Z_]+)=(\d+)`", (config.REPO_ROOT / "README.md").read_text()))
+    assert len(stated) >= 8, f"the README's instructor part states the limits: found {sorted(stated)}"
+    wrong = {name: value for name, value in stated.items() if int(value) != getattr(config, f"DEFAULT_{name}")}
+    assert not wrong, f"the README states limits that are not the defaults in autograder/config.py: {wrong}"
