@@ -157,6 +157,13 @@ def test_each_hostile_submission_gets_its_due(batch, student):
         assert result.max_score == FULL + 4, "duplicated cells must not add points (4: the written answers)"
 
 
+def test_an_endless_loop_costs_its_own_cell_and_the_rest_is_graded(batch):
+    """The cell limit interrupts exercise 1's loop: its two tests fail, every cell after it is graded."""
+    _, results, _, _ = batch
+    lost = {t.grade_id for t in results["endless-loop"].tests if not t.written and t.points < t.max_points}
+    assert lost == {"test-heaviside", "test-threshold-unit"}, grade_table([results["endless-loop"]])
+
+
 def test_nobody_is_lost_and_progress_is_shown(batch):
     course, results, lines, _ = batch
     assert set(results) == set(HOSTILE) == {r.student for r in course.results(A01)}
