@@ -1,9 +1,10 @@
 """Released notebooks run the way Colab runs them: alone in an empty folder, reference answers filled in,
 nothing configured but where the data are, no hidden tests. Each must finish with every visible test passing.
 
-The Keras MLP notebooks (04-06) take minutes; they are run the same way, in a sandbox holding nothing but
-the notebook, course_kernel and the data, when their reference is graded (test_assignments.py), which also
-checks that they write nothing beside themselves.
+01 runs here, in a plain kernel. The others (01b-06) are run the same way, in a sandbox holding nothing but
+the notebook, course_kernel and the data, when their reference is graded (test_assignments.py: full marks
+means every visible test passed), which also checks that they write nothing beside themselves; running
+02 and 03 a second time here cost 45 s of every suite and proved nothing more.
 """
 
 import os
@@ -19,7 +20,7 @@ from autograder.notebooks import compose_submission, released_notebook, solution
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
 
-@pytest.mark.parametrize("assignment", ["01-perceptrons", "02-linear-regression", "03-logistic-regression"])
+@pytest.mark.parametrize("assignment", ["01-perceptrons"])
 def test_release_runs_alone_with_reference_answers(assignment, tmp_path, data_root, monkeypatch):
     nb = compose_submission(assignment, solution_answers(assignment))
     path = tmp_path / released_notebook(assignment).name
