@@ -7,7 +7,6 @@ import csv
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,8 +28,9 @@ NAME = released_notebook(A01).name
 REFERENCE = solution_answers(A01)
 WRONG_AND = {**REFERENCE, "ex2-gates": REFERENCE["ex2-gates"].replace("AND_W, AND_B = np.array([1.0, 1.0]), -1.5",
                                                                       "AND_W, AND_B = np.array([1.0, 1.0]), -0.5")}
-CLASS = {"ada": REFERENCE, "ben": {}, "cy": WRONG_AND, "dee": REFERENCE, "eve": WRONG_AND, "fay": REFERENCE}
-SCORES = {"ada": 17, "ben": 0, "cy": 16, "dee": 17, "eve": 16, "fay": 17}
+# Four: two workers each grade two, so a worker killed after the first result still has work in hand.
+CLASS = {"ada": REFERENCE, "ben": {}, "cy": WRONG_AND, "dee": REFERENCE}
+SCORES = {"ada": 17, "ben": 0, "cy": 16, "dee": 17}
 DASK = str(config.REPO_ROOT / ".venv" / "bin" / "dask") if (config.REPO_ROOT / ".venv" / "bin" / "dask").exists() \
     else shutil.which("dask")
 
