@@ -1,5 +1,7 @@
 """Cell and notebook factories, in the style of nbgrader's own tests."""
 
+import json
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -30,3 +32,25 @@ def notebook(*cells):
 def write(nb, path):
     nbformat.write(nb, path)
     return path
+
+
+def colab_saved(nb, *, strip_nbgrader, name="Copy of notebook.ipynb"):
+    """What Colab's File > Download .ipynb gives: its own metadata, cell ids moved into metadata,
+    nbformat minor 0 and, in the worst case, no nbgrader metadata or lock flags."""
+    raw = json.loads(nbformat.writes(nb))
+    raw["nbformat_minor"] = 0
+    raw["metadata"] = {"colab": {"provenance": [], "name": name, "toc_visible": True},
+                       "kernelspec": {"name": "python3", "display_name": "Python 3"},
+                       "language_info": {"name": "python"}, "accelerator": "GPU"}
+    for number, cell in enumerate(raw["cells"]):
+        cell["metadata"]["id"] = f"colab{number:04d}xyz"
+        cell.pop("id", None)
+        if cell["cell_type"] == "code":
+            cell["metadata"]["outputId"] = f"out{number:04d}"
+            cell["metadata"]["colab"] = {"base_uri": "https://localhost:8080/"}
+        if number == 1:
+            cell["metadata"]["cellView"] = "form"
+        if strip_nbgrader:
+            for key in ("nbgrader", "deletable", "editable"):
+                cell["metadata"].pop(key, None)
+    return nbformat.reads(json.dumps(raw), as_version=4)  # as the downloaded file would be read

@@ -6,8 +6,10 @@ mistakes belong to (the in-process tests in tests/checks/ show each check reject
 of mistake). For 04 and 05 the wrong submissions include the tampering the image-classifier
 checks exist to defeat: a hard-coded history, an overwritten test set, a monkeypatched
 Model.evaluate / Model.predict, a validation set taken from the test images; for 06 a one-epoch model behind a doctored history and a hand-typed
-test RMSE. Assignment 01 has its own, finer suite in test_course.py. And every value the graded
-reference recorded, and every prediction its models gave, corrupted one at a time, fails its judge.
+test RMSE; for 03 and 04 a model whose exported graph forges the others' answers. The last wrong
+submission of each is handed in as Colab saves it (nbgrader's metadata stripped). Assignment 01 has its
+own, finer suite in test_course.py. And every value the graded reference recorded, and every prediction
+its models gave, corrupted one at a time, fails its judge.
 """
 
 import shutil
@@ -26,6 +28,7 @@ from autograder.grading.job_contract import read_job
 from autograder.layout import CourseLayout, job_result
 
 from tests.checks import variants
+from tests.factories import colab_saved
 
 from autograder.authoring.samples import EXPECTED, sample_submissions
 from autograder.course import Course
@@ -186,14 +189,17 @@ WRONG = {
         }, {"test-line-fit", "test-learning-rates", "test-diabetes-model"}),
     },
     A03: {
-        "wrong-a": ({
+        # Mistakes, and a model whose exported graph writes the true test labels over the answers of the
+        # others (FORGER): the forged answers would have made every wrong model beside it pass.
+        "wrong-a-forges": ({
             **_replace(A03, "log-ex1-cancer", 'loss="binary_crossentropy"', 'loss="mean_squared_error"'),
             **_replace(A03, "log-ex3-two-features", 'keras.layers.Dense(1, activation="sigmoid")',
                        "keras.layers.Dense(1)"),
-            **_replace(A03, "log-ex5-onehot", 'loss="categorical_crossentropy"', 'loss="sparse_categorical_crossentropy"'),
+            **_replace(A03, "log-ex4-sparse", "fit(Xi_train, yi_train,", "fit(Xi_train, (yi_train + 1) % 3,"),
+            "log-ex5-onehot": FORGER,
             # The weight on the benign class: the visible test catches it too.
             **_replace(A03, "log-ex2c-class-weight", "class_weight={0: weight, 1: 1.0}", "class_weight={0: 1.0, 1: weight}"),
-        }, {"test-cancer-model", "test-two-feature-model", "test-softmax-onehot", "test-class-weight"}),
+        }, {"test-cancer-model", "test-two-feature-model", "test-softmax-sparse", "test-softmax-onehot", "test-class-weight"}),
         "wrong-b": ({
             **_replace(A03, "log-ex2-labels", ">= threshold", "> threshold"),
             **_replace(A03, "log-ex4-sparse", 'keras.layers.Dense(3, activation="softmax")',
@@ -208,25 +214,13 @@ WRONG = {
                        "min(CLASS_WEIGHT_CANDIDATES, key=", "max(CLASS_WEIGHT_CANDIDATES, key="),
         }, {"test-predict-labels", "test-softmax-sparse", "test-screen-threshold", "test-two-feature-model",
             "test-class-weight"}),
-        "forges-answers": ({
-            **_replace(A03, "log-ex1-cancer", "cancer_model.fit(X_train, y_train,", "cancer_model.fit(X_train, 1 - y_train,"),
-            **_replace(A03, "log-ex3-two-features", "fit(X_train[:, columns], y_train,", "fit(X_train[:, columns], 1 - y_train,"),
-            **_replace(A03, "log-ex4-sparse", "fit(Xi_train, yi_train,", "fit(Xi_train, (yi_train + 1) % 3,"),
-            "log-ex5-onehot": FORGER,
-            # (Its cancer_model, trained on flipped labels, is right on 3 % of the test tumours: nothing to screen with.)
-        }, {"test-cancer-model", "test-two-feature-model", "test-softmax-sparse", "test-softmax-onehot",
-            "test-screen-threshold"}),
     },
     A04: {
-        # An untrained model behind a hand-typed history, one-hot labels with 11 classes, and test
-        # images left in float64.
-        "hard-coded-history": ({
+        # An untrained model behind a hand-typed history, one-hot labels with 11 classes, test images left in
+        # float64, and the test labels overwritten with the model's own predictions, so evaluate() says 100 %.
+        "untrained-and-overwrites": ({
             **_replace(A04, "mnist-ex1-split", "X_test = X_test_raw / np.float32(255)", "X_test = X_test_raw / 255.0"),
             "mnist-ex3-onehot": solution_answers(A04)["mnist-ex3-onehot"].replace("y_train, 10)", "y_train, 11)"),
-            "mnist-ex4-train": UNTRAINED_MNIST,
-        }, {"test-mnist-split", "test-mnist-onehot", "test-mnist-model", "test-mnist-results"}),
-        # Overwrites the test labels with the model's own predictions, so evaluate() says 100 %.
-        "overwrites-test-set": ({
             **_replace(A04, "mnist-ex2-build", "Dense(300,", "Dense(256,"),
             "mnist-ex4-train": UNTRAINED_MNIST,
             "mnist-ex5-evaluate": "y_pred = mnist_model.predict(X_test, verbose=0).argmax(axis=1)\n"
@@ -240,9 +234,9 @@ WRONG = {
             **_replace(A04, "mnist-ex7-sweep", "        if shot_up or not np.isfinite(loss):\n            break\n", ""),
             **_replace(A04, "mnist-ex8-pick", "rates[np.argmin(losses)] / 10", "rates[np.argmin(losses)]"),
             **_replace(A04, "mnist-ex10-gap", 'CONCLUSION = "B" if', 'CONCLUSION = "C"  # "B" if'),
-        }, {"test-build-mlp", "test-mnist-model", "test-mnist-results", "test-dense-parameters", "test-init-scales",
-            "test-lr-sweep",
-            "test-pick-learning-rate", "test-tuned-optimizers", "test-optimizer-gap"}),
+        }, {"test-mnist-split", "test-mnist-onehot", "test-build-mlp", "test-mnist-model", "test-mnist-results",
+            "test-dense-parameters", "test-init-scales", "test-lr-sweep", "test-pick-learning-rate", "test-tuned-optimizers",
+            "test-optimizer-gap"}),
         # Monkeypatches Model.evaluate and Model.predict to report the true labels (which also breaks
         # every later fit with validation data: section 7's models never train), and its open model
         # forges every model's answers (FORGER_04).
@@ -264,6 +258,9 @@ WRONG = {
             # Multilabel tags as if they were one class among 20 (passes the visible, structural test).
             **_replace(A05, "fashion-ex5-heads", '"tags": (20, "sigmoid", "binary_crossentropy")',
                        '"tags": (20, "softmax", "categorical_crossentropy")'),
+            # Two epochs instead of 20 in exercise 7, whose test the missing Dropout layers fail already:
+            # one more mistake in the same exercise, and 30 s less of every suite.
+            **_replace(A05, "fashion-ex7-dropout", "epochs=20,", "epochs=2,"),
         }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results", "test-output-layers",
             "test-dropout-gap"}),  # build_fashion_mlp(0.3) without Dropout layers
         # Validation taken from the test set, and only the second fit really run, on a fresh model.
@@ -283,7 +280,9 @@ WRONG = {
                        'model.evaluate(X_small, y_small, verbose=0)[1] - model.evaluate(X_valid, y_valid, verbose=0)[1]\n'
                        '        for name, model in {"without": model_without, "with": model_with}.items()}',
                        'fit.history["accuracy"][-1] - fit.history["val_accuracy"][-1]\n'
-                       '        for name, fit in fits.items()}'),
+                       '        for name, fit in fits.items()}',
+                       # and two epochs instead of 20 (the same test fails; 20 s less of every suite)
+                       "epochs=20,", "epochs=2,"),
         }, {"test-fashion-split", "test-fashion-model", "test-learning-curves", "test-dropout-gap"}),
     },
 }
@@ -292,8 +291,11 @@ WRONG[A06] = {
     "wrong-a": ({
         # Scaler fitted with the test rows, MAE loss, no concatenation, weights never loaded, and MSE kept
         # without looking (the Huber model measures lower on validation).
-        **_replace(A06, "cal-ex1-baseline", "baseline.fit(X_train, y_train)", "baseline.fit(X_train_full, y_train_full)"),
-        **_replace(A06, "cal-ex3-train", 'model.compile(loss="mse"', 'model.compile(loss="mae"'),
+        # (The leaky baseline and the MAE model also train for a few iterations only, where a full training
+        # would fail the same tests: 30 s less of every suite.)
+        **_replace(A06, "cal-ex1-baseline", "baseline.fit(X_train, y_train)", "baseline.fit(X_train_full, y_train_full)",
+                   "random_state=42)", "random_state=42, max_iter=20)"),
+        **_replace(A06, "cal-ex3-train", 'model.compile(loss="mse"', 'model.compile(loss="mae"', "epochs=EPOCHS,", "epochs=3,"),
         **_replace(A06, "cal-ex5-functional", "keras.layers.Concatenate()([normalized, hidden2])", "hidden2"),
         **_replace(A06, "cal-save", 'restored.load_weights(WORK_DIR / "california.weights.h5")\n', ""),
         **_replace(A06, "cal-robust-loss", "LOSS_CHOICE = min(valid_rmse, key=valid_rmse.get)", 'LOSS_CHOICE = "mse"'),
@@ -317,6 +319,12 @@ WRONG[A06] = {
 COURSE_ROOTS: dict[str, object] = {}  # each graded assignment's course folder, for the evidence tests
 
 
+def colab_saved_student(assignment: str) -> str:
+    """The wrong submission handed in as Colab saves it (no nbgrader metadata, a Colab file name): it must
+    lose exactly what the same answers lose in a clean notebook, and its written answers wait for a person."""
+    return list(WRONG[assignment])[-1]
+
+
 # Every assignment but 01, which has its own, finer suite in test_course.py; a new assignment without
 # wrong submissions here fails (KeyError) until it has them.
 @pytest.fixture(scope="module", params=[a for a in config.assignments() if a != "01-perceptrons"])
@@ -331,7 +339,10 @@ def graded(request, tmp_path_factory):
     for student, answers in submissions.items():
         folder = course.submission_dir(assignment=assignment, student=student)
         folder.mkdir(parents=True)
-        nbformat.write(compose_submission(assignment, answers), folder / released_notebook(assignment).name)
+        nb, name = compose_submission(assignment, answers), released_notebook(assignment).name
+        if student == colab_saved_student(assignment):  # handed in as Colab downloads it: nbgrader's metadata gone
+            nb, name = colab_saved(nb, strip_nbgrader=True), f"Copy of {name}"
+        nbformat.write(nb, folder / name)
     # The demo's own samples too (the partly right one and a truncated download), so the fresh-clone
     # test need not grade every assignment's demo again.
     for student, text in sample_submissions(assignment).items():
@@ -400,11 +411,19 @@ def test_each_wrong_submission_loses_exactly_its_tests(graded):
     assert failed_somewhere == autograded, "every autograded test is failed by some wrong submission"
 
 
+def test_the_colab_saved_submission_is_repaired_and_said_so(graded):
+    """(Its score: test_each_wrong_submission_loses_exactly_its_tests.)"""
+    assignment, results = graded
+    result = results[colab_saved_student(assignment)]
+    assert any("restored nbgrader metadata" in note for note in result.notes), result.notes
+    assert result.ungraded_written == 2, "the written answers, left as released, wait for a person"
+
+
 def test_a_model_graph_with_file_operations_is_refused_by_name(graded):
     assignment, results = graded
     if assignment != A03:
         pytest.skip("the forging model is 03's")
-    [onehot] = [t for t in results["forges-answers"].tests if t.grade_id == "test-softmax-onehot"]
+    [onehot] = [t for t in results["wrong-a-forges"].tests if t.grade_id == "test-softmax-onehot"]
     assert "WriteFile" in onehot.error, onehot.error
 
 

@@ -1,4 +1,5 @@
-"""`python -m autograder grade FILE --json`: one file, no course folder, JSON out, exit 2 on unusable input."""
+"""`python -m autograder grade FILE --json`: one file, no course folder, JSON out, exit 2 on unusable input.
+The file graded is a Colab download: its repair is reported."""
 
 import json
 import subprocess
@@ -9,6 +10,8 @@ import pytest
 
 from autograder import config
 from autograder.notebooks import compose_submission, solution_answers
+
+from tests.factories import colab_saved
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -22,12 +25,13 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def colab_named_partial(tmp_path_factory):
-    # Any file name: the assignment is recognised from the notebook itself.
+    # Any file name: the assignment is recognised from the notebook itself, saved as Colab saves it
+    # (nbgrader's metadata gone, put back by matching cells to the release).
     path = tmp_path_factory.mktemp("download") / "Copy of homework (2).ipynb"
     answers = solution_answers(A01)
     answers["ex2-gates"] = answers["ex2-gates"].replace("AND_B = np.array([1.0, 1.0]), -1.5",
                                                         "AND_B = np.array([1.0, 1.0]), -0.5")
-    nbformat.write(compose_submission(A01, answers), path)
+    nbformat.write(colab_saved(compose_submission(A01, answers), strip_nbgrader=True), path)
     return path
 
 
@@ -43,6 +47,7 @@ def test_grade_prints_json_per_test(colab_named_partial):
     assert "AssertionError" in tests["test-and-gate"]["error"]
     assert all(t["passed"] and t["points"] == t["max_points"] and "error" not in t
                for g, t in tests.items() if g.startswith("test-") and g != "test-and-gate")
+    assert any("restored nbgrader metadata" in note for note in report["notes"]), report["notes"]
 
 
 def test_grade_without_json_prints_a_table(colab_named_partial):

@@ -1,44 +1,23 @@
 """Notebooks as Colab saves them: Colab metadata added, nbgrader metadata stripped, cells moved or
-added, any file name. Each is graded to the same score as the clean notebook with the same answers."""
+added, any file name. Each is graded to the same score as the clean notebook with the same answers.
+(For the Keras assignments, one wrong submission of each class batch in test_assignments.py is handed in
+as Colab saves it.)"""
 
 import copy
-import json
 
 import nbformat
 import pytest
 
-from autograder import config
-from autograder.authoring import exercise_kinds
 from autograder.course import Course
 from autograder.grading.results import grade_table
 from autograder.intake import colab
 from autograder.notebooks import (compose_submission, nbgrader_meta, read_notebook, released_notebook, solution_answers)
 
+from tests.factories import colab_saved
+
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
 A01, A03 = "01-perceptrons", "03-logistic-regression"
-
-
-def colab_saved(nb, *, strip_nbgrader, name="Copy of notebook.ipynb"):
-    """What Colab's File > Download .ipynb gives: its own metadata, cell ids moved into metadata,
-    nbformat minor 0 and, in the worst case, no nbgrader metadata or lock flags."""
-    raw = json.loads(nbformat.writes(nb))
-    raw["nbformat_minor"] = 0
-    raw["metadata"] = {"colab": {"provenance": [], "name": name, "toc_visible": True},
-                       "kernelspec": {"name": "python3", "display_name": "Python 3"},
-                       "language_info": {"name": "python"}, "accelerator": "GPU"}
-    for number, cell in enumerate(raw["cells"]):
-        cell["metadata"]["id"] = f"colab{number:04d}xyz"
-        cell.pop("id", None)
-        if cell["cell_type"] == "code":
-            cell["metadata"]["outputId"] = f"out{number:04d}"
-            cell["metadata"]["colab"] = {"base_uri": "https://localhost:8080/"}
-        if number == 1:
-            cell["metadata"]["cellView"] = "form"
-        if strip_nbgrader:
-            for key in ("nbgrader", "deletable", "editable"):
-                cell["metadata"].pop(key, None)
-    return nbformat.reads(json.dumps(raw), as_version=4)  # as the downloaded file would be read
 
 
 def every_cell_edited(nb):
@@ -139,35 +118,8 @@ def test_restore_reports_what_cannot_be_matched():
     assert colab.missing_ids(restored, release) == unmatched
 
 
-def test_a_keras_notebook_stripped_by_colab_gets_full_marks(tmp_path):
-    course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db")
-    folder = course.submission_dir(assignment=A03, student="colab")
-    folder.mkdir(parents=True)
-    nbformat.write(colab_saved(compose_submission(A03, solution_answers(A03)), strip_nbgrader=True),
-                   folder / "Copy of 03-logistic-regression.ipynb")
-    [result] = course.autograde(A03, progress=lambda message: None)
-    points = exercise_kinds.points_by_kind(A03)
-    autograded = sum(n for kind, n in points.items() if kind != "written")
-    assert result.error is None and result.score == autograded and result.max_score == autograded + points["written"], \
-        grade_table([result])
-    assert result.ungraded_written == 2, "the written answers, left as released, wait for a person"
-
-
 def test_identify_assignment_without_metadata_or_telling_name():
     from autograder.notebooks import identify_assignment
 
     stripped = colab_saved(compose_submission(A03, {}), strip_nbgrader=True)
     assert identify_assignment(stripped, "Untitled0.ipynb") == A03
-
-
-def test_single_file_grading_reports_the_repair(tmp_path):
-    import subprocess
-    import sys
-
-    path = tmp_path / "Untitled3.ipynb"
-    nbformat.write(colab_saved(compose_submission(A01, solution_answers(A01)), strip_nbgrader=True), path)
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--json"], capture_output=True,
-                          text=True, cwd=config.REPO_ROOT, timeout=600)
-    report = json.loads(done.stdout)
-    assert done.returncode == 0 and report["assignment"] == A01 and report["score"] == 17
-    assert any("restored nbgrader metadata" in note for note in report["notes"])
