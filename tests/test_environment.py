@@ -1,6 +1,9 @@
 """The environment files agree, and CI runs exactly the README's test command."""
 
+import importlib.util
+import os
 import re
+import sys
 
 import yaml
 
@@ -35,3 +38,17 @@ def test_ci_runs_the_readme_test_command():
     command = re.search(r"make test MIRROR=\S+", readme).group(0)
     assert [line for line in ci.splitlines() if line.startswith("make")] == [command]
     assert re.search(r"make demo MIRROR=\S+", readme), "the README's first commands: demo and test"
+
+
+def test_the_installed_modules_carry_their_bytecode():
+    """`make install` compiles the environment itself (pip is told not to): a sandboxed kernel, whose runtime
+    is read-only, would otherwise compile TensorFlow's modules again at every start."""
+    missing = []
+    for name in ("numpy", "keras", "sklearn", "tensorflow", "nbgrader"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        cached = importlib.util.cache_from_source(spec.origin)
+        if not os.path.exists(cached):
+            missing.append(cached)
+    assert not missing, f"no bytecode beside these modules of {sys.prefix}: {missing}"
