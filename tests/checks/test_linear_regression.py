@@ -35,7 +35,7 @@ def trained_line():
     keras.utils.set_random_seed(0)
     X, y = check.line_data()
     model = build(1, learning_rate=0.3)
-    return {"line_model": model, "line_history": model.fit(X, y, epochs=100, batch_size=200, verbose=0)}
+    return {"line_model": model, "line_history": harness.quick_fit(model, X, y, epochs=100, batch_size=200, verbose=0)}
 
 
 def test_builder_right_and_wrong(verdict):
@@ -114,7 +114,7 @@ def _diabetes_model(normalize=True, loss="mean_squared_error", epochs=150):
         layers.append(norm)
     model = keras.Sequential(layers + [keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=loss)
-    model.fit(X_train, y_train, epochs=epochs, batch_size=64, verbose=0)
+    harness.quick_fit(model, X_train, y_train, epochs=epochs, batch_size=64, verbose=0)
     return model
 
 

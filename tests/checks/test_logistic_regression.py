@@ -35,7 +35,7 @@ def _cancer(columns=None, **kwargs):
     X = X_train if columns is None else X_train[:, columns]
     keras.utils.set_random_seed(0)
     model = _model(X, **kwargs)
-    model.fit(X, y_train, epochs=30, batch_size=32, verbose=0)
+    harness.quick_fit(model, X, y_train, epochs=30, batch_size=32, verbose=0)
     return model
 
 
@@ -99,7 +99,7 @@ def _weighted(heavier_class=0):
     for weight in check.CLASS_WEIGHT_CANDIDATES:
         keras.utils.set_random_seed(0)
         models[weight] = model = _model(X_train)
-        model.fit(X_train, y_train, epochs=30, batch_size=32, verbose=0,
+        harness.quick_fit(model, X_train, y_train, epochs=30, batch_size=32, verbose=0,
                   class_weight={heavier_class: weight, 1 - heavier_class: 1.0})
     return models
 
@@ -187,7 +187,7 @@ def _iris(loss="sparse_categorical_crossentropy", activation="softmax", epochs=1
     keras.utils.set_random_seed(0)
     model = _model(X_train, units=3, activation=activation, loss=loss)
     labels = keras.utils.to_categorical(y_train, 3) if loss == "categorical_crossentropy" else y_train
-    model.fit(X_train, labels, epochs=epochs, batch_size=16, verbose=0)
+    harness.quick_fit(model, X_train, labels, epochs=epochs, batch_size=16, verbose=0)
     return model
 
 
