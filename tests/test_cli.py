@@ -41,7 +41,7 @@ def test_grade_prints_json_per_test(colab_named_partial):
     report = json.loads(done.stdout)
     assert report["assignment"] == A01 and report["max_score"] == 21 and report["score"] == 16
     tests = {t["grade_id"]: t for t in report["tests"]}
-    assert len(tests) == 13 and tests["written-1"] == {"grade_id": "written-1", "points": 0, "max_points": 2,
+    assert len(tests) == 14 and tests["written-1"] == {"grade_id": "written-1", "points": 0, "max_points": 2,
                                                        "passed": False, "written": True, "needs_grading": True}
     assert tests["test-and-gate"]["passed"] is False and tests["test-and-gate"]["points"] == 0
     assert "AssertionError" in tests["test-and-gate"]["error"]

@@ -74,6 +74,11 @@ def train_perceptron(X, y, learning_rate=1.0, max_epochs=50):
         errors.append(mistakes)
     return w, b, errors
 """}, {"test-perceptron-rule"}),
+    # The prediction (a quarter of the rate, four times the epochs) typed in instead of measured.
+    "rate-predicted-not-measured": ({"ex3b-rates": """
+AND_EPOCHS = {1.0: 6, 0.25: 24}
+WEIGHT_RATIO = 0.25
+"""}, {"test-rate-invariance"}),
     "xor-from-and-or": ({"ex4-xor-network": """
 XOR_HIDDEN_W = np.array([[1.0, 1.0], [1.0, 1.0]])
 XOR_HIDDEN_B = np.array([-1.5, -0.5])
@@ -232,7 +237,7 @@ def test_reference_earns_full_marks(graded):
     reference = results["reference"]
     assert reference.error is None and reference.max_score == 21  # 17 autograded + two written answers
     assert reference.score == 17 and reference.pending_points == 4, grade_table([reference])
-    assert all(t.passed for t in reference.tests if not t.written) and len(reference.tests) == 13
+    assert all(t.passed for t in reference.tests if not t.written) and len(reference.tests) == 14
 
 
 def test_right_answers_written_differently_earn_full_marks(graded):
@@ -244,7 +249,7 @@ def test_right_answers_written_differently_earn_full_marks(graded):
 def test_blank_release_earns_zero_on_every_exercise(graded):
     _, results, _ = graded
     blank = results["blank"]
-    assert blank.score == 0 and all(t.points == 0 for t in blank.tests) and len(blank.tests) == 13
+    assert blank.score == 0 and all(t.points == 0 for t in blank.tests) and len(blank.tests) == 14
     assert all("NotImplementedError" in t.error or "NameError" in t.error for t in blank.tests if not t.written)
     assert [t.grade_id for t in blank.tests if t.written and not t.needs_grading] == ["written-1", "written-2"], \
         "an untouched written answer scores 0 without waiting for a person"
@@ -278,7 +283,7 @@ def test_edited_test_cell_is_graded_with_the_original(graded):
 
 def test_deleted_test_cells_are_restored_and_graded(graded):
     _, results, _ = graded
-    assert results["deleted-right"].score == 17 and len(results["deleted-right"].tests) == 13
+    assert results["deleted-right"].score == 17 and len(results["deleted-right"].tests) == 14
     around_locked = results["deleted-around-locked"]
     assert around_locked.error is None and around_locked.score == 17, grade_table([around_locked])
     assert any("test-not-gate" in note and "put back" in note for note in around_locked.notes), around_locked.notes

@@ -251,7 +251,7 @@ def plan(course_root, home, port) -> dict:
             """, 16),
         # -- answers shaped for a lax judge (each once passed) -----------------------------------------
         # Examples visited in reverse and the mistakes left after each epoch counted: right end state,
-        # wrong rule; loses the rule's 3 points.
+        # wrong rule; loses the rule's 2 points (exercise 3b reports what this rule did, and keeps its point).
         "perceptron-end-state": (REFERENCE, "ex3-perceptron-rule", """
             def train_perceptron(X, y, learning_rate=1.0, max_epochs=50):
                 X, y = np.asarray(X, dtype=float)[::-1], np.asarray(y)[::-1]
@@ -264,7 +264,7 @@ def plan(course_root, home, port) -> dict:
                     if errors[-1] == 0:
                         break
                 return w, b, errors
-            """, 14),
+            """, 15),
         # sigmoid overflows at -800; an empty (0, 2) array once passed the extreme-input check.
         "empty-extreme": (REFERENCE, "ex6-activations", """
             _sigmoid = sigmoid

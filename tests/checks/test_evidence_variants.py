@@ -30,13 +30,12 @@ SKIPPED_TESTS = {"test-bp-symmetry"}
 
 def _namespace(assignment: str) -> dict:
     """The reference answers run as code (as tests/checks/test_perceptrons.py and
-    test_backpropagation.py do), with 01b's given helpers."""
+    test_backpropagation.py do), with the given cells they use (01's gate inputs, 01b's helpers)."""
     from scipy.special import expit
 
     namespace = {"np": np, "expit": expit}
-    if assignment == "01b-backpropagation":
-        exec(next(c.source for c in read_notebook(source_notebook(assignment)).cells if c.get("id") == "bp-helpers"),
-             namespace)
+    given = {"01-perceptrons": "gate-inputs", "01b-backpropagation": "bp-helpers"}[assignment]
+    exec(next(c.source for c in read_notebook(source_notebook(assignment)).cells if c.get("id") == given), namespace)
     for grade_id, code in solution_answers(assignment).items():
         if not grade_id.startswith(("written-", "bp-written")) and grade_id not in SKIPPED_ANSWERS:
             exec(code, namespace)

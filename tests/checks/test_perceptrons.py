@@ -16,9 +16,16 @@ A01 = "01-perceptrons"
 TESTS = sorted(check.CHECKS.tests)
 
 
+def given_cell(cell_id: str) -> str:
+    from autograder.notebooks import read_notebook, source_notebook
+
+    return next(c.source for c in read_notebook(source_notebook(A01)).cells if c.get("id") == cell_id)
+
+
 @pytest.fixture(scope="module")
 def reference():
     namespace = {"np": np}
+    exec(given_cell("gate-inputs"), namespace)  # X_GATE, which exercise 3b trains on
     for grade_id, code in solution_answers(A01).items():
         if not grade_id.startswith("written-"):  # the written answers are prose
             exec(code, namespace)
@@ -117,6 +124,35 @@ def test_the_replay_is_the_reference_rule():
     X, y = check.truth_table("AND")
     w, b, errors = check.perceptron_rule_replay(X, y, 1.0, 50)
     assert w.tolist() == [2.0, 1.0] and b == -3.0 and errors == [2, 3, 3, 2, 1, 0]
+
+
+def test_the_learning_rate_does_not_change_a_zero_start_run_when_it_is_a_power_of_two():
+    """What exercise 3b asks the student to find, and why its rate is 0.25: at 0.1 rounding breaks a tie at 0."""
+    X, y = check.truth_table("AND")
+    (w_1, b_1, errors_1), (w_q, b_q, errors_q) = (check.perceptron_rule_replay(X, y, rate, 50) for rate in (1.0, 0.25))
+    assert errors_q == errors_1 and np.array_equal(w_q, w_1 / 4) and b_q == b_1 / 4
+    assert check.perceptron_rule_replay(X, y, 0.1, 50)[2] != errors_1
+
+
+def _rates(AND_EPOCHS, WEIGHT_RATIO, train_perceptron=None):
+    return {"AND_EPOCHS": AND_EPOCHS, "WEIGHT_RATIO": WEIGHT_RATIO,
+            **({"train_perceptron": train_perceptron} if train_perceptron else {})}
+
+
+def test_rate_invariance_right_and_wrong(verdict):
+    assert verdict("test-rate-invariance", **_rates({1.0: 6, 0.25: 6}, 0.25)).passed
+    assert verdict("test-rate-invariance", **_rates({1.0: 6, 0.25: 6}, np.float64(0.25))).passed
+    # The prediction "a quarter of the rate, four times the epochs", typed in.
+    assert "AND_EPOCHS" in verdict("test-rate-invariance", **_rates({1.0: 6, 0.25: 24}, 0.25)).message
+    # The ratio turned round, and one entry missing.
+    assert "WEIGHT_RATIO" in verdict("test-rate-invariance", **_rates({1.0: 6, 0.25: 6}, 4.0)).message
+    assert not verdict("test-rate-invariance", **_rates({1.0: 6}, 0.25)).passed
+    # A wrong rule, reported as it ran, costs exercise 3 only; the right numbers typed in beside it do not pass.
+    never_stops = _rule(stop_early=False)
+    assert verdict("test-rate-invariance", **_rates({1.0: 50, 0.25: 50}, 0.25, never_stops)).passed
+    assert "AND_EPOCHS" in verdict("test-rate-invariance", **_rates({1.0: 6, 0.25: 6}, 0.25, never_stops)).message
+    # A rule that raises: nothing measured, nothing to report.
+    assert not verdict("test-rate-invariance", **_rates({1.0: 6, 0.25: 6}, 0.25, lambda *a, **k: 1 / 0)).passed
 
 
 def test_xor_network_made_of_and_or_fails(verdict):

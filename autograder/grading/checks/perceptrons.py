@@ -170,6 +170,23 @@ def perceptron_rule(ev: Evidence, challenge: dict) -> None:
                     f"{name} should converge within {MAX_EPOCHS_AND_OR} epochs, took {len(errors)}")
 
 
+# --- exercise 3b: the learning rate, from a zero start -----------------------------------------------------
+
+@CHECKS.test("test-rate-invariance")
+def rate_invariance(ev: Evidence, challenge: dict) -> None:
+    # Judged against what the student's own train_perceptron did on AND (the hidden test runs it at both rates):
+    # the exercise asks for a measurement, and a wrong rule is exercise 3's loss, not this one's.
+    own_epochs = (ev.number("own_epochs_at_1", "your train_perceptron's epochs at rate 1"),
+                  ev.number("own_epochs_at_025", "your train_perceptron's epochs at rate 0.25"))
+    own_ratio = ev.number("own_ratio", "w[0] at rate 0.25 / w[0] at rate 1 of your train_perceptron")
+    epochs = (ev.number("epochs_at_1", "AND_EPOCHS[1.0]"), ev.number("epochs_at_025", "AND_EPOCHS[0.25]"))
+    require(epochs == own_epochs,
+            f"AND_EPOCHS should hold the epochs each run of your train_perceptron took on AND, {own_epochs}, got "
+            f"{epochs}: train at both rates and count the epochs (the length of each errors list)")
+    require(np.isclose(ev.number("weight_ratio", "WEIGHT_RATIO"), own_ratio, rtol=1e-9, atol=0),
+            "WEIGHT_RATIO should be w[0] learnt at rate 0.25 divided by w[0] learnt at rate 1, from the same two runs")
+
+
 # --- exercise 4: XOR with two layers ------------------------------------------------------------------
 
 @CHECKS.test("test-xor-network")
