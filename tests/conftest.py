@@ -1,10 +1,13 @@
 import os
+import subprocess
+import sys
 import uuid
 
 import psutil
 import pytest
 
 from autograder import config
+from tests import class_batches as class_batches_module
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +28,53 @@ def _always_sandboxed():
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("COURSE_SANDBOX", raising=False)
         yield
+
+
+# --- the class batches of test_assignments.py, in the background from the start ------------------------------
+
+BATCHES = "tests/test_assignments.py::"
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected: grade only the batches that will be read
+def pytest_collection_modifyitems(session, config, items):
+    """The class batches' tests go last, reading what a background process graded while the rest ran
+    (tests/class_batches.py); the tests that measure the whole machine go after them, alone."""
+    batches = [item for item in items if item.nodeid.startswith(BATCHES)]
+    alone = [item for item in items if item.get_closest_marker("alone") and item not in batches]
+    first = [item for item in items if item not in batches and item not in alone]
+    items[:] = first + batches + alone
+    config.stash[_ASSIGNMENTS] = list(dict.fromkeys(
+        item.callspec.params["graded"] for item in batches if hasattr(item, "callspec") and "graded" in item.callspec.params))
+
+
+_ASSIGNMENTS = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def class_batches(request, tmp_path_factory):
+    """(folder, process) of the background grading, started with the run if any class batch is selected."""
+    assignments = request.config.stash.get(_ASSIGNMENTS, [])
+    if not assignments:
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("class-batches")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COURSE_DB_URL", "COURSE_SANDBOX", "COURSE_SCHEDULE", "COURSE_PUBLISH_DIR")}
+    env["COURSE_DIR"] = str(folder / "no-course")
+    with (folder / class_batches_module.LOG).open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "tests.class_batches", str(folder), *assignments],
+                                   cwd=config.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield folder, process
+    finally:
+        if process.poll() is None:  # the run stopped before the batches were read
+            family = psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]
+            for member in family:
+                try:
+                    member.kill()
+                except psutil.NoSuchProcess:
+                    pass
+            psutil.wait_procs(family, timeout=10)
 
 
 @pytest.fixture(scope="session")

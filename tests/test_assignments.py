@@ -12,9 +12,6 @@ own, finer suite in test_course.py. And every value the graded reference recorde
 its models gave, corrupted one at a time, fails its judge.
 """
 
-import shutil
-
-import nbformat
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,12 +25,11 @@ from autograder.grading.job_contract import read_job
 from autograder.layout import CourseLayout, job_result
 
 from tests.checks import variants
-from tests.factories import colab_saved
+from tests.class_batches import wait_for
 
-from autograder.authoring.samples import EXPECTED, sample_submissions
-from autograder.course import Course
+from autograder.authoring.samples import EXPECTED
 from autograder.grading.results import grade_table
-from autograder.notebooks import compose_submission, released_notebook, solution_answers
+from autograder.notebooks import solution_answers
 
 pytestmark = pytest.mark.slow  # grades notebooks or trains models
 
@@ -326,37 +322,14 @@ def colab_saved_student(assignment: str) -> str:
 
 
 # Every assignment but 01, which has its own, finer suite in test_course.py; a new assignment without
-# wrong submissions here fails (KeyError) until it has them.
+# wrong submissions here fails (KeyError) until it has them. Graded in the background from the start of the
+# run (tests/class_batches.py, started by tests/conftest.py); these tests run last and read the results.
 @pytest.fixture(scope="module", params=[a for a in config.assignments() if a != "01-perceptrons"])
-def graded(request, tmp_path_factory):
+def graded(request, class_batches):
     assignment = request.param
-    root = tmp_path_factory.mktemp(assignment)
-    COURSE_ROOTS[assignment] = root
-    course = Course(root, database=f"sqlite:///{root}/gradebook.db")
-    reference = solution_answers(assignment)
-    submissions = {"reference": reference, "blank": {}}
-    submissions.update({student: {**reference, **changes} for student, (changes, _) in WRONG[assignment].items()})
-    for student, answers in submissions.items():
-        folder = course.submission_dir(assignment=assignment, student=student)
-        folder.mkdir(parents=True)
-        nb, name = compose_submission(assignment, answers), released_notebook(assignment).name
-        if student == colab_saved_student(assignment):  # handed in as Colab downloads it: nbgrader's metadata gone
-            nb, name = colab_saved(nb, strip_nbgrader=True), f"Copy of {name}"
-        nbformat.write(nb, folder / name)
-    # The demo's own samples too (the partly right one and a truncated download), so the fresh-clone
-    # test need not grade every assignment's demo again.
-    for student, text in sample_submissions(assignment).items():
-        if student not in submissions:
-            folder = course.submission_dir(assignment=assignment, student=f"demo-{student}")
-            folder.mkdir(parents=True)
-            (folder / released_notebook(assignment).name).write_text(text)
-    data_dir = config.data_dir()
-    if assignment == A06:  # graded at once on a data folder that has the archive but no cache yet
-        data_dir = tmp_path_factory.mktemp("data-without-cache")
-        shutil.copytree(config.data_dir() / "california-housing", data_dir / "california-housing")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COURSE_DATA_DIR", str(data_dir))
-        results = {r.student: r for r in course.autograde(assignment, progress=lambda message: None)}
+    folder, process = class_batches
+    results = {r.student: r for r in wait_for(folder, assignment, process)}
+    COURSE_ROOTS[assignment] = folder / assignment
     return assignment, results
 
 

@@ -57,6 +57,7 @@ def test_a_result_folder_travels_as_files_inside_it_only(tmp_path):
     assert not (tmp_path / "outside.txt").exists() and [p.name for p in (tmp_path / "forged").iterdir()] == ["inside.txt"]
 
 
+@pytest.mark.alone  # the classmate beside the looper must finish inside the same 25 s limit
 def test_wall_clock_limit_stops_one_notebook_and_its_kernel(tmp_path):
     # The cell timeout is far away (300 s): only the per-notebook limit can end this one.
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db", timeout=300)

@@ -19,7 +19,9 @@ from autograder.grading.results import grade_table
 from autograder.grading.sandbox import Limits
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
-pytestmark = pytest.mark.slow  # grades notebooks or trains models
+# Grades notebooks; and measures the host's shared memory and disk around its batch, which only means
+# something with nothing else running (conftest.py orders it after the background class batches).
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 A01, A02 = "01-perceptrons", "02-linear-regression"
 NAME = released_notebook(A01).name

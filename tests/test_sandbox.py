@@ -196,6 +196,7 @@ def test_memory_is_limited_for_all_the_processes_of_a_sandbox_together(tmp_path)
     assert "9" in done.stdout or done.returncode != 0, done.stdout  # a child ended by SIGKILL
 
 
+@pytest.mark.alone  # the host's shared memory, before and after
 @pytest.mark.skipif(os.geteuid() != 0, reason="memory groups are made as root (CI and the graders run as root)")
 def test_tmpfs_pages_count_against_the_sandbox_memory(tmp_path):
     """/dev/shm is sized at 1 GB, but what is written there is memory: under a 256 MB limit,
@@ -260,6 +261,7 @@ _BURN = """
     """
 
 
+@pytest.mark.alone  # switches the kernel's autogroup off for the whole machine while it runs
 @pytest.mark.skipif(os.geteuid() != 0, reason="cpu groups are made as root (CI and the graders run as root)")
 def test_a_job_with_many_busy_processes_takes_only_its_share_of_the_cpu(tmp_path):
     """A hog of three busy processes a core beside a classmate's one a core, for the same 4 s: sharing
