@@ -33,6 +33,13 @@ def _always_sandboxed():
 # --- the class batches of test_assignments.py, in the background from the start ------------------------------
 
 BATCHES = "tests/test_assignments.py::"
+# Modules that mostly wait (on a server, a browser, git, pip, one kernel at a time): they run first, beside the
+# class batches, whose processes take the cores they leave idle; the modules that grade classes of their own
+# keep both cores busy and run after. Measured with a /proc/stat sampler, 2026-12-07 (docs/benchmarks.md).
+BESIDE_THE_BATCHES = ("tests/test_fresh_clone.py", "tests/test_formgrader.py", "tests/test_publish.py",
+                      "tests/test_executor.py", "tests/test_scripts.py", "tests/test_preflight.py",
+                      "tests/test_sandbox.py", "tests/test_model_sandbox.py", "tests/test_schedule.py",
+                      "tests/test_lms.py", "tests/test_report.py", "tests/test_data.py", "tests/checks/")
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected: grade only the batches that will be read
@@ -41,13 +48,22 @@ def pytest_collection_modifyitems(session, config, items):
     (tests/class_batches.py); the tests that measure the whole machine go after them, alone."""
     batches = [item for item in items if item.nodeid.startswith(BATCHES)]
     alone = [item for item in items if item.get_closest_marker("alone") and item not in batches]
-    first = [item for item in items if item not in batches and item not in alone]
-    items[:] = first + batches + alone
+    rest = [item for item in items if item not in batches and item not in alone]
+    beside = [item for item in rest if item.nodeid.startswith(BESIDE_THE_BATCHES)] if batches else []
+    items[:] = beside + [item for item in rest if item not in beside] + batches + alone
     config.stash[_ASSIGNMENTS] = list(dict.fromkeys(
         item.callspec.params["graded"] for item in batches if hasattr(item, "callspec") and "graded" in item.callspec.params))
 
 
 _ASSIGNMENTS = pytest.StashKey[list]()
+_PROCESS = pytest.StashKey[subprocess.Popen]()
+
+
+def pytest_runtest_setup(item):
+    # A test that measures the whole machine starts once the background batches have ended (and been reaped).
+    process = item.config.stash.get(_PROCESS, None)
+    if item.get_closest_marker("alone") and process is not None:
+        process.wait(timeout=3600)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,6 +80,7 @@ def class_batches(request, tmp_path_factory):
     with (folder / class_batches_module.LOG).open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "tests.class_batches", str(folder), *assignments],
                                    cwd=config.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    request.config.stash[_PROCESS] = process
     try:
         yield folder, process
     finally:
