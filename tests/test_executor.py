@@ -132,3 +132,19 @@ def test_a_result_the_coordinators_full_disk_cannot_take_is_not_the_students_err
     monkeypatch.setattr(executor_module, "unpack", broken)
     outcome = executor_module.DaskExecutor._collect(Done(), tmp_path / "result")
     assert outcome.error and "Input/output error" in outcome.error
+
+
+def test_the_local_clusters_web_server_listens_on_loopback_only():
+    """The scheduler's web server (JSON about the workers, an API that can retire them, a dashboard when
+    bokeh is there) is the grader's own: never on another interface, and never on a fixed port that a
+    second grading run on the same machine would find taken."""
+    import socket
+
+    from autograder.grading.executor import DaskExecutor
+
+    with DaskExecutor(1) as executor:
+        executor.ready()
+        bound = [s.getsockname()[:2] for s in executor.cluster.scheduler.http_server._sockets.values()
+                 if s.family in (socket.AF_INET, socket.AF_INET6)]
+    assert bound and {address for address, _ in bound} <= {"127.0.0.1"}, bound
+    assert all(port != 8787 for _, port in bound), bound

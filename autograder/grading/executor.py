@@ -123,10 +123,11 @@ def _local_cluster(jobs: int) -> LocalCluster:
     # worker's stack 100 times a second, and the system monitors poll several times a second.
     dask.config.set(QUIET_WORKERS)
     distributed.utils.get_mp_context().set_forkserver_preload(["distributed", "autograder.grading.job_runner"])
-    dashboard = ":0" if importlib.util.find_spec("bokeh") else None
+    # The scheduler's web server (its dashboard, or JSON and an API that can retire workers when bokeh is
+    # absent) on loopback, at a free port: by default it takes port 8787 and, with a dashboard, every interface.
     # The workers get this process's environment as it is now (the fork server's dates from its start).
     return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, memory_limit=0,
-                        dashboard_address=dashboard, worker_dashboard_address=None, silence_logs=logging.ERROR,
+                        dashboard_address="127.0.0.1:0", worker_dashboard_address=None, silence_logs=logging.ERROR,
                         env=dict(os.environ))
 
 
