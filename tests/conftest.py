@@ -39,7 +39,9 @@ BATCHES = "tests/test_assignments.py::"
 BESIDE_THE_BATCHES = ("tests/test_fresh_clone.py", "tests/test_formgrader.py", "tests/test_publish.py",
                       "tests/test_executor.py", "tests/test_scripts.py", "tests/test_preflight.py",
                       "tests/test_sandbox.py", "tests/test_model_sandbox.py", "tests/test_schedule.py",
-                      "tests/test_lms.py", "tests/test_report.py", "tests/test_data.py", "tests/checks/")
+                      "tests/test_lms.py", "tests/test_report.py", "tests/test_data.py", "tests/checks/",
+                      "tests/test_distributed.py", "tests/test_cli.py", "tests/test_survivors.py", "tests/test_intake.py",
+                      "tests/test_release.py")
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected: grade only the batches that will be read
