@@ -208,8 +208,11 @@ WRONG = {
             # The limit ignored and the order turned round: the weight with the most mistakes on validation.
             **_replace(A03, "log-ex2c-class-weight", "if _keep_to_limit:", "if False:",
                        "min(CLASS_WEIGHT_CANDIDATES, key=", "max(CLASS_WEIGHT_CANDIDATES, key="),
+            # The softmax gradient with its sign turned round (y - p): the loss would climb.
+            **_replace(A03, "log-ex5b-gradient", "return probabilities - np.eye(logits.shape[1])[np.asarray(labels)]",
+                       "return np.eye(logits.shape[1])[np.asarray(labels)] - probabilities"),
         }, {"test-predict-labels", "test-softmax-sparse", "test-screen-threshold", "test-two-feature-model",
-            "test-class-weight"}),
+            "test-class-weight", "test-softmax-gradient"}),
     },
     A04: {
         # An untrained model behind a hand-typed history, one-hot labels with 11 classes, test images left in

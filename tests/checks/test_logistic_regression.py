@@ -202,3 +202,40 @@ def test_softmax_right_and_wrong(verdict):
                                 yi_train_onehot=np.c_[y_train, y_train, y_train]).message
     assert "softmax" in verdict("test-softmax-sparse", softmax_sparse=_iris(activation="sigmoid")).message
     assert "accuracy" in verdict("test-softmax-sparse", softmax_sparse=_iris(epochs=0)).message
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _right_gradient(z, y):
+    return _softmax(z) - np.eye(z.shape[1])[y]
+
+
+def _true_class_only(z, y):
+    """Only the true class's derivative, the others' left at zero (the -z_y term differentiated alone, wrongly)."""
+    gradient = np.zeros_like(z)
+    gradient[np.arange(len(y)), y] = _softmax(z)[np.arange(len(y)), y] - 1
+    return gradient
+
+
+def test_softmax_gradient_right_and_wrong(verdict):
+    assert verdict("test-softmax-gradient", softmax_logit_gradient=_right_gradient).passed
+    # computed in float32 with Keras' own softmax, and returned as a nested list: still the right answer
+    as_keras = lambda z, y: keras.ops.convert_to_numpy(  # noqa: E731
+        keras.ops.softmax(keras.ops.convert_to_tensor(z, "float32")) - keras.ops.one_hot(y, z.shape[1]))
+    assert verdict("test-softmax-gradient", softmax_logit_gradient=as_keras).passed
+    assert verdict("test-softmax-gradient", softmax_logit_gradient=lambda z, y: _right_gradient(z, y).tolist()).passed
+    for wrong, message in [(lambda z, y: -_right_gradient(z, y), "sign"),
+                           (lambda z, y: _right_gradient(z, y) / len(y), "averaged"),
+                           (lambda z, y: _softmax(z), "label is missing"),
+                           (lambda z, y: -np.eye(z.shape[1])[y] / _softmax(z), "differentiate"),  # with respect to p
+                           (_true_class_only, "differentiate"),
+                           (lambda z, y: _right_gradient(z, y).T, "should have shape"),
+                           (lambda z, y: _right_gradient(z, y)[:, :-1], "should have shape"),
+                           (lambda z, y: _right_gradient(z[:, ::-1], y)[:, ::-1], "differentiate")]:  # classes mixed up
+        result = verdict("test-softmax-gradient", softmax_logit_gradient=wrong)
+        assert not result.passed and message in result.message, (message, result)
+    with pytest.raises(NotImplementedError):  # the release's stub: the hidden cell fails, nothing is recorded
+        verdict("test-softmax-gradient", softmax_logit_gradient=lambda z, y: (_ for _ in ()).throw(NotImplementedError()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.grading.checks.base import Checks, Evidence, require
+from autograder.grading.checks.base import Checks, Evidence, as_array, require
 from autograder.grading.checks.keras_models import activation, has_layer, input_width, require_loss, single_dense
 
 CHECKS = Checks("03-logistic-regression")
@@ -281,3 +281,54 @@ def softmax_onehot(ev: Evidence, challenge: dict) -> None:
             and np.allclose(onehot.max(axis=1), 1),
             "y_train_onehot must be the one-hot coding of y_train (keras.utils.to_categorical)")
     _softmax(ev, "softmax_onehot", "categorical_crossentropy")
+
+
+# Exercise 5b: the gradient of softmax + cross-entropy with respect to the logits, derived by the student.
+def logit_cases(rng: np.random.Generator) -> dict:
+    """Logits and labels for the hidden test: two classes (where softmax is the sigmoid of 2b's neuron), the
+    visible test's three, and more; one example in every case confidently wrong, so that sign slips show."""
+    cases = []
+    for classes in (2, 3, int(rng.integers(4, 8)), int(rng.integers(4, 11))):
+        n = int(rng.integers(4, 9))
+        logits = np.round(rng.normal(0, 2.5, size=(n, classes)), 3)
+        labels = rng.integers(0, classes, size=n)
+        logits[0, labels[0]] = -4.0
+        logits[0, (labels[0] + 1) % classes] = 4.0
+        cases.append({"logits": logits, "labels": labels})
+    return {"cases": cases}
+
+
+def softmax_cross_entropy_gradient(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True) - np.eye(logits.shape[1])[labels]
+
+
+# The answer is a closed form; a student computing in float32 (keras.ops) is off by about 1e-7.
+LOGIT_GRADIENT_ATOL = 1e-5
+
+
+def _gradient_slip(got: np.ndarray, logits: np.ndarray, labels: np.ndarray) -> str:
+    """What a wrong gradient most likely got wrong, said without giving the answer."""
+    right = softmax_cross_entropy_gradient(logits, labels)
+    probabilities = right + np.eye(logits.shape[1])[labels]
+    close = lambda other: np.allclose(got, other, atol=LOGIT_GRADIENT_ATOL, rtol=0)  # noqa: E731
+    if close(-right):
+        return "the sign is turned round (raising the true class's logit should lower the loss)"
+    if close(right / len(labels)):
+        return "it is averaged over the examples: each row should be that one example's own gradient"
+    if close(probabilities):
+        return "the label is missing: the loss, and so its gradient, depends on which class is the true one"
+    return "differentiate -log p_y with respect to each logit, the true class's and every other one"
+
+
+@CHECKS.test("test-softmax-gradient", challenge=logit_cases)
+def softmax_gradient(ev: Evidence, challenge: dict) -> None:
+    gradients = ev.value("gradients")
+    require(isinstance(gradients, list) and len(gradients) == len(challenge["cases"]),
+            "softmax_logit_gradient gave no answer for some of the grader's logits")
+    for case, got in zip(challenge["cases"], gradients):
+        logits, labels = np.asarray(case["logits"], dtype=float), np.asarray(case["labels"], dtype=int)
+        what = f"softmax_logit_gradient on {logits.shape[0]} examples of {logits.shape[1]} classes"
+        gradient = as_array(got, what, shape=logits.shape)
+        require(np.allclose(gradient, softmax_cross_entropy_gradient(logits, labels), atol=LOGIT_GRADIENT_ATOL, rtol=0),
+                f"{what} is not right: {_gradient_slip(gradient, logits, labels)}")
