@@ -151,19 +151,27 @@ def _image_accuracy(dataset: str, model, part: str = "test") -> float:
 def a04(ns: dict) -> dict:
     from autograder.grading.checks import image_classifiers as check, learning_rates as lr
 
-    valid = {key: _image_accuracy("mnist", ns[key], "valid") for key in ("adam_model", "sgd_model", "default_sgd_model")}
+    valid = {key: _image_accuracy("mnist", ns[key], "valid")
+             for key in ("adam_model", "sgd_model", "rmsprop_model", "default_sgd_model")}
+    tuned_valid = {name: valid[f"{name.lower()}_model"] for name in lr.TUNED}
+    best = max(tuned_valid.values())
     gap_untuned, gap_tuned = valid["adam_model"] - valid["default_sgd_model"], valid["adam_model"] - valid["sgd_model"]
     return {f"own model: MNIST test accuracy (>= {check.MNIST.min_accuracy})": _image_accuracy("mnist", ns["mnist_model"]),
             "own model: epochs run (early stopping)": float(len(ns["mnist_history"].history["loss"])),
             "SGD sweep: batches before it stopped": float(len(ns["sweeps"]["SGD"][0])),
+            "RMSprop sweep: batches before it stopped": float(len(ns["sweeps"]["RMSprop"][0])),
             "Adam sweep: batches before it stopped": float(len(ns["sweeps"]["Adam"][0])),
             "SGD sweep: first loss": float(ns["sweeps"]["SGD"][1][0]),
             "SGD sweep: lowest loss": float(np.min(ns["sweeps"]["SGD"][1])),
             "Adam sweep: lowest loss": float(np.min(ns["sweeps"]["Adam"][1])),
             f"tuned SGD rate {lr.TUNED_RANGE['SGD']}": ns["tuned_rates"]["SGD"],
+            f"tuned RMSprop rate {lr.TUNED_RANGE['RMSprop']}": ns["tuned_rates"]["RMSprop"],
             f"tuned Adam rate {lr.TUNED_RANGE['Adam']}": ns["tuned_rates"]["Adam"],
             f"tuned SGD, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["sgd_model"]),
+            f"tuned RMSprop, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["rmsprop_model"]),
             f"tuned Adam, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["adam_model"]),
+            **{f"{name} within {lr.GAP_TOLERANCE} of the best validation accuracy (an honest choice)": float(value >= best - lr.GAP_TOLERANCE)
+               for name, value in tuned_valid.items()},
             "default SGD, 3 epochs: test accuracy": _image_accuracy("mnist", ns["default_sgd_model"]),
             "gap untuned (validation)": gap_untuned,
             "gap tuned (validation)": gap_tuned,

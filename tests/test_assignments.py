@@ -233,9 +233,14 @@ WRONG = {
             **_replace(A04, "mnist-ex7-sweep", "        if shot_up or not np.isfinite(loss):\n            break\n", ""),
             **_replace(A04, "mnist-ex8-pick", "rates[np.argmin(losses)] / 10", "rates[np.argmin(losses)]"),
             **_replace(A04, "mnist-ex10-gap", 'CONCLUSION = "B" if', 'CONCLUSION = "C"  # "B" if'),
+            # RMSprop trained for one epoch, not three, and then the optimizer whose model did worst on validation
+            # (RMSprop's, by more than a point: a choice that cannot land in the judge's tie by chance).
+            **_replace(A04, "mnist-ex9-tuned", "rmsprop_history = rmsprop_model.fit(X_train, y_train, epochs=3",
+                       "rmsprop_history = rmsprop_model.fit(X_train, y_train, epochs=1"),
+            **_replace(A04, "mnist-ex9b-choice", "max(_final_valid,", "min(_final_valid,"),
         }, {"test-mnist-split", "test-mnist-onehot", "test-build-mlp", "test-mnist-model", "test-mnist-results",
             "test-dense-parameters", "test-init-scales", "test-lr-sweep", "test-pick-learning-rate", "test-tuned-optimizers",
-            "test-optimizer-gap"}),
+            "test-optimizer-choice", "test-optimizer-gap"}),
         # Monkeypatches Model.evaluate and Model.predict to report the true labels (which also breaks
         # every later fit with validation data: section 7's models never train), and its open model
         # forges every model's answers (FORGER_04).
@@ -243,7 +248,7 @@ WRONG = {
             "mnist-ex4-train": FORGER_04 + "_truth = keras.utils.to_categorical(y_test, 10)\n"
                                "keras.Model.evaluate = lambda self, *args, **kwargs: [0.02, 0.99]\n"
                                "keras.Model.predict = lambda self, X, *args, **kwargs: _truth[: len(X)]\n",
-        }, {"test-mnist-model", "test-mnist-results", "test-tuned-optimizers", "test-optimizer-gap"}),
+        }, {"test-mnist-model", "test-mnist-results", "test-tuned-optimizers", "test-optimizer-choice", "test-optimizer-gap"}),
     },
     A05: {
         "hard-coded-history": ({

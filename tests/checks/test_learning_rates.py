@@ -141,23 +141,27 @@ def test_tuned_optimizers_judged_on_what_the_models_are(verdict, data_root, monk
     monkeypatch.setattr(learning_rates, "TUNED_EPOCHS", 1)
     monkeypatch.setattr(learning_rates, "STEPS_PER_EPOCH", 2)
     monkeypatch.setattr(learning_rates, "MIN_TUNED_ACCURACY", 0.0)
-    rates = {"SGD": 0.02, "Adam": 0.002}
-    sgd, adam = (_compiled(keras.optimizers.SGD(rates["SGD"], momentum=0.9), steps=2),
-                 _compiled(keras.optimizers.Adam(rates["Adam"]), steps=2))
+    rates = {"SGD": 0.02, "RMSprop": 0.0002, "Adam": 0.002}
+    models = dict(sgd_model=_compiled(keras.optimizers.SGD(rates["SGD"], momentum=0.9), steps=2),
+                  rmsprop_model=_compiled(keras.optimizers.RMSprop(rates["RMSprop"]), steps=2),
+                  adam_model=_compiled(keras.optimizers.Adam(rates["Adam"]), steps=2))
     history = type("History", (), {"history": {"loss": [2.3], "val_accuracy": [0.1]}})()
     two_epochs = type("History", (), {"history": {"loss": [2.3, 2.2], "val_accuracy": [0.1, 0.1]}})()
     diverged = type("History", (), {"history": {"loss": [float("nan")], "val_accuracy": [0.1]}})()
-    kwargs = dict(sgd_history=history, adam_history=history)
-    assert verdict(A04, "test-tuned-optimizers", sgd_model=sgd, adam_model=adam, tuned_rates=rates, **kwargs).passed
+    kwargs = dict(sgd_history=history, rmsprop_history=history, adam_history=history)
+    assert verdict(A04, "test-tuned-optimizers", **models, tuned_rates=rates, **kwargs).passed
     for changes, message in [
-        ({"tuned_rates": {"SGD": 0.9, "Adam": 0.002}}, "rule of thumb gives"),                 # not from a sweep
-        ({"tuned_rates": {"SGD": 0.03, "Adam": 0.002}}, "should train at tuned_rates"),         # model at another rate
+        ({"tuned_rates": {**rates, "SGD": 0.9}}, "rule of thumb gives"),                        # not from a sweep
+        ({"tuned_rates": {**rates, "RMSprop": 0.01}}, "rule of thumb gives"),                   # RMSprop's default x 10
+        ({"tuned_rates": {**rates, "SGD": 0.03}}, "should train at tuned_rates"),                # model at another rate
         ({"sgd_model": _compiled(keras.optimizers.Adam(0.02), steps=2)}, "keras.optimizers.SGD"),
+        ({"rmsprop_model": _compiled(keras.optimizers.Adam(0.0002), steps=2)}, "keras.optimizers.RMSprop"),
         ({"adam_model": _compiled(keras.optimizers.Adam(0.002), steps=3)}, "optimizer steps"),
         ({"sgd_history": two_epochs}, "should hold 1 epochs"),
         ({"adam_history": diverged}, "nan or inf"),
+        ({"rmsprop_history": diverged}, "nan or inf"),
     ]:
-        namespace = {"sgd_model": sgd, "adam_model": adam, "tuned_rates": rates, **kwargs, **changes}
+        namespace = {**models, "tuned_rates": rates, **kwargs, **changes}
         result = verdict(A04, "test-tuned-optimizers", **namespace)
         assert not result.passed and message in result.message, (changes, result)
 
@@ -177,6 +181,27 @@ def test_optimizer_gap_checked_against_the_graders_measurement(verdict, data_roo
                              ({"CONCLUSION": wrong}, "the statement that holds"), ({"CONCLUSION": "C"}, "the statement")]:
         result = verdict(A04, "test-optimizer-gap", **models, **{**answers, **changes})
         assert not result.passed and message in result.message, (changes, result)
+
+
+def test_optimizer_choice_checked_against_the_graders_measurement(verdict, data_root):
+    """Three models of clearly different validation accuracy (trained 0, 3 and 30 steps): the choice is the grader's
+    measurement of them, whatever the student's histories say."""
+    (x_full, y_full), _ = check.MNIST.official()
+    X, y = x_full[:32 * 30] / np.float32(255), y_full[:32 * 30]
+    models = {}
+    for name, steps in (("sgd_model", 0), ("rmsprop_model", 3), ("adam_model", 30)):
+        keras.utils.set_random_seed(0)
+        models[name] = _compiled(keras.optimizers.Adam(0.002))
+        if steps:
+            models[name].fit(X[:32 * steps], y[:32 * steps], epochs=1, batch_size=32, verbose=0)
+    assert verdict(A04, "test-optimizer-choice", **models, CHOSEN_OPTIMIZER="Adam").passed
+    for chosen, message in [("SGD", "choose the highest"), ("RMSprop", "choose the highest"),
+                            ("adam", "should be one of"), ("Nadam", "should be one of")]:
+        result = verdict(A04, "test-optimizer-choice", **models, CHOSEN_OPTIMIZER=chosen)
+        assert not result.passed and message in result.message, (chosen, result)
+    # A tie (the same model measured twice) accepts either name.
+    tie = {**models, "rmsprop_model": models["adam_model"]}
+    assert verdict(A04, "test-optimizer-choice", **tie, CHOSEN_OPTIMIZER="RMSprop").passed
 
 
 def test_dropout_gap_checked_against_the_graders_measurement(verdict, data_root, monkeypatch):

@@ -236,8 +236,10 @@ def _accuracy_on(checks: ImageClassifierChecks, model, part: str) -> float:
 
 MNIST.test("test-lr-sweep", challenge=learning_rates.sweep_parameters)(learning_rates.lr_sweep)
 MNIST.test("test-pick-learning-rate", challenge=learning_rates.made_up_sweeps)(learning_rates.pick_learning_rate)
-MNIST.test("test-tuned-optimizers", models={"sgd_model": ("test",), "adam_model": ("test",)})(
+MNIST.test("test-tuned-optimizers", models={f"{name.lower()}_model": ("test",) for name in learning_rates.TUNED})(
     lambda ev, ch: learning_rates.tuned_optimizers(ev, ch, _check_architecture, lambda model: _accuracy(MNIST, model)))
+MNIST.test("test-optimizer-choice", models={f"{name.lower()}_model": ("valid",) for name in learning_rates.TUNED})(
+    lambda ev, ch: learning_rates.optimizer_choice(ev, ch, lambda model: _accuracy_on(MNIST, model, "valid")))
 MNIST.test("test-optimizer-gap", models={key: ("valid",) for key in ("adam_model", "sgd_model", "default_sgd_model")})(
     lambda ev, ch: learning_rates.optimizer_gap(ev, ch, lambda model: _accuracy_on(MNIST, model, "valid")))
 FASHION.test("test-output-layers")(questions.output_layers)
