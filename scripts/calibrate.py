@@ -193,6 +193,10 @@ def a05(ns: dict) -> dict:
         row[f"dropout {name}: training minus validation accuracy"] = train - valid
     row["gap without minus gap with"] = (row["dropout without: training minus validation accuracy"]
                                          - row["dropout with: training minus validation accuracy"])
+    (_, _), (x_test, y_test) = check._official("fashion-mnist")
+    tags = ns["tag_model"].predict(x_test / np.float32(255), batch_size=1024, verbose=0) >= 0.5
+    for column, (tag, floor) in enumerate(check.MIN_TAG_ACCURACY.items()):
+        row[f"tag {tag!r}: test images right (>= {floor})"] = float(np.mean(tags[:, column] == check.fashion_tags(y_test)[:, column]))
     return row
 
 

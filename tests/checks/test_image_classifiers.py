@@ -132,3 +132,34 @@ def test_continued_training(verdict, monkeypatch, data_root):
     again = fresh.fit(X, y, initial_epoch=2, epochs=3, batch_size=32, validation_data=(X, y), verbose=0)
     result = verdict(A05, "test-fashion-model", fashion_model=fresh, history_1=first, history_2=again)
     assert "rebuilt or recompiled" in result.message
+
+
+def _tag_model(X, tags, activation="sigmoid", loss="binary_crossentropy", epochs=10):
+    keras.utils.set_random_seed(42)
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(100, activation="relu"),
+                              keras.layers.Dense(2, activation=activation)])
+    model.compile(optimizer="adam", loss=loss)
+    harness.quick_fit(model, X, tags, epochs=epochs, batch_size=128, verbose=0)
+    return model
+
+
+def test_tag_model_right_and_wrong(verdict, data_root):
+    """05's two-tag head: the grader's own tags and its own measurement on the test images decide."""
+    (x, y), _ = check.FASHION.official()
+    X, labels = x[:check.SMALL_TRAIN] / np.float32(255), y[:check.SMALL_TRAIN]
+    tags = check.fashion_tags(labels).astype("float32")
+    right = _tag_model(X, tags)
+    assert verdict(A05, "test-tag-model", tag_model=right, tags_small=tags).passed
+    assert verdict(A05, "test-tag-model", tag_model=right, tags_small=tags.astype(int)).passed
+    # The head of a one-of-k task: a pullover cannot be both a top and warm (the top tag drops to at most 0.82).
+    softmax = _tag_model(X, tags, activation="softmax", loss="categorical_crossentropy")
+    assert "right on" in verdict(A05, "test-tag-model", tag_model=softmax, tags_small=tags).message
+    # Scores, not probabilities (no activation), are refused, whatever they get right.
+    linear = _tag_model(X, tags, activation=None, loss="mean_squared_error", epochs=1)
+    assert "probabilities" in verdict(A05, "test-tag-model", tag_model=linear, tags_small=tags).message
+    for wrong in (tags[:, ::-1],                                              # the columns swapped
+                  check.fashion_tags(labels).astype(float) * [1, 0],         # "warm" never set
+                  np.stack([np.isin(labels, [0, 2, 3, 4, 6]), np.isin(labels, [2, 4, 9])], axis=1)):  # a dress as a top
+        result = verdict(A05, "test-tag-model", tag_model=right, tags_small=wrong)
+        assert not result.passed and "tags_small" in result.message, result
+    assert "shape" in verdict(A05, "test-tag-model", tag_model=right, tags_small=tags[:5000]).message
