@@ -154,10 +154,13 @@ def a04(ns: dict) -> dict:
     valid = {key: _image_accuracy("mnist", ns[key], "valid")
              for key in ("adam_model", "sgd_model", "rmsprop_model", "default_sgd_model")}
     tuned_valid = {name: valid[f"{name.lower()}_model"] for name in lr.TUNED}
+    valid_own = _image_accuracy("mnist", ns["mnist_model"], "valid")
     best = max(tuned_valid.values())
     gap_untuned, gap_tuned = valid["adam_model"] - valid["default_sgd_model"], valid["adam_model"] - valid["sgd_model"]
     return {f"own model: MNIST test accuracy (>= {check.MNIST.min_accuracy})": _image_accuracy("mnist", ns["mnist_model"]),
             "own model: epochs run (early stopping)": float(len(ns["mnist_history"].history["loss"])),
+            "own model: OWN_RATE, from its own sweep": float(ns["OWN_RATE"]),
+            "hidden layers' gain over softmax regression (validation)": valid_own - _image_accuracy("mnist", ns["softmax_regression"], "valid"),
             "SGD sweep: batches before it stopped": float(len(ns["sweeps"]["SGD"][0])),
             "RMSprop sweep: batches before it stopped": float(len(ns["sweeps"]["RMSprop"][0])),
             "Adam sweep: batches before it stopped": float(len(ns["sweeps"]["Adam"][0])),

@@ -221,17 +221,17 @@ WRONG = {
             **_replace(A04, "mnist-ex1-split", "X_test = X_test_raw / np.float32(255)", "X_test = X_test_raw / 255.0"),
             "mnist-ex3-onehot": solution_answers(A04)["mnist-ex3-onehot"].replace("y_train, 10)", "y_train, 11)"),
             **_replace(A04, "mnist-ex2-build", "Dense(300,", "Dense(256,"),
-            "mnist-ex4-train": UNTRAINED_MNIST,
-            "mnist-ex5-evaluate": "y_pred = mnist_model.predict(X_test, verbose=0).argmax(axis=1)\n"
+            "mnist-ex6-train": UNTRAINED_MNIST,
+            "mnist-ex7-evaluate": "y_pred = mnist_model.predict(X_test, verbose=0).argmax(axis=1)\n"
                                   "y_test = y_pred\n"
                                   "y_test_onehot = keras.utils.to_categorical(y_pred, 10)\n"
                                   "test_loss, test_accuracy = mnist_model.evaluate(X_test, y_test_onehot, verbose=0)",
-            **_replace(A04, "mnist-ex6-params", "n_in * n_out + n_out", "n_in * n_out"),  # forgets the biases
+            **_replace(A04, "mnist-ex8-params", "n_in * n_out + n_out", "n_in * n_out"),  # forgets the biases
             # the variance taken for the limit (no square root of 3 x variance)
-            **_replace(A04, "mnist-ex6b-init", "np.sqrt(3 * 2 / (fan_in + fan_out))", "2 / (fan_in + fan_out)"),
+            **_replace(A04, "mnist-ex8b-init", "np.sqrt(3 * 2 / (fan_in + fan_out))", "2 / (fan_in + fan_out)"),
             # A sweep that never stops, the lowest point taken as the rate, and the unsupported conclusion.
-            **_replace(A04, "mnist-ex7-sweep", "        if shot_up or not np.isfinite(loss):\n            break\n", ""),
-            **_replace(A04, "mnist-ex8-pick", "rates[np.argmin(losses)] / 10", "rates[np.argmin(losses)]"),
+            **_replace(A04, "mnist-ex4-sweep", "        if shot_up or not np.isfinite(loss):\n            break\n", ""),
+            **_replace(A04, "mnist-ex5-pick", "rates[np.argmin(losses)] / 10", "rates[np.argmin(losses)]"),
             **_replace(A04, "mnist-ex10-gap", 'CONCLUSION = "B" if', 'CONCLUSION = "C"  # "B" if'),
             # RMSprop trained for one epoch, not three, and then the optimizer whose model did worst on validation
             # (RMSprop's, by more than a point: a choice that cannot land in the judge's tie by chance).
@@ -239,16 +239,18 @@ WRONG = {
                        "rmsprop_history = rmsprop_model.fit(X_train, y_train, epochs=1"),
             **_replace(A04, "mnist-ex9b-choice", "max(_final_valid,", "min(_final_valid,"),
         }, {"test-mnist-split", "test-mnist-onehot", "test-build-mlp", "test-mnist-model", "test-mnist-results",
-            "test-dense-parameters", "test-init-scales", "test-lr-sweep", "test-pick-learning-rate", "test-tuned-optimizers",
-            "test-optimizer-choice", "test-optimizer-gap"}),
+            "test-dense-parameters", "test-init-scales", "test-lr-sweep", "test-pick-learning-rate", "test-own-rate",
+            "test-tuned-optimizers", "test-optimizer-choice", "test-optimizer-gap"}),
         # Monkeypatches Model.evaluate and Model.predict to report the true labels (which also breaks
-        # every later fit with validation data: section 7's models never train), and its open model
-        # forges every model's answers (FORGER_04).
+        # every later fit with validation data: section 8's models never train, and the hidden layers' gain
+        # read with evaluate is 0), and its open model, compiled at Keras' default rate, forges every model's
+        # answers (FORGER_04).
         "patches-keras": ({
-            "mnist-ex4-train": FORGER_04 + "_truth = keras.utils.to_categorical(y_test, 10)\n"
+            "mnist-ex6-train": FORGER_04 + "_truth = keras.utils.to_categorical(y_test, 10)\n"
                                "keras.Model.evaluate = lambda self, *args, **kwargs: [0.02, 0.99]\n"
                                "keras.Model.predict = lambda self, X, *args, **kwargs: _truth[: len(X)]\n",
-        }, {"test-mnist-model", "test-mnist-results", "test-tuned-optimizers", "test-optimizer-choice", "test-optimizer-gap"}),
+        }, {"test-mnist-model", "test-own-rate", "test-hidden-layers-gain", "test-mnist-results", "test-tuned-optimizers",
+            "test-optimizer-choice", "test-optimizer-gap"}),
     },
     A05: {
         "hard-coded-history": ({

@@ -1,6 +1,6 @@
 """04's open model tells the student, in Colab, whether its training fits the grader's time (#26 item 5).
 
-The check is a given cell of the release (``mnist-ex4-budget``); here it runs on stand-ins for the
+The check is a given cell of the release (``mnist-ex6-budget``); here it runs on stand-ins for the
 measured time, the machine's cores and the GPU, so every branch is seen to fire or stay quiet."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _run_check(monkeypatch, seconds, cores=2, gpu=False):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     printed = []
     namespace = {"os": os, "EPOCH_LINE": types.SimpleNamespace(seconds=seconds), "print": lambda *a: printed.append(" ".join(map(str, a)))}
-    exec(_cell("mnist-ex4-budget"), namespace)
+    exec(_cell("mnist-ex6-budget"), namespace)
     return "\n".join(printed)
 
 

@@ -105,9 +105,24 @@ def _compile_facts(path: Path) -> dict:
         rate = (optimizer.get("config") or {}).get("learning_rate")
         facts["optimizer"] = optimizer.get("class_name")
         facts["learning_rate"] = rate if isinstance(rate, (int, float)) else (rate or {}).get("class_name")
+        facts["initial_learning_rate"] = _initial_rate(rate)
     elif isinstance(optimizer, str):
         facts["optimizer"] = optimizer
     return facts
+
+
+def _initial_rate(rate) -> float | None:
+    """Where training starts: a constant rate, or a schedule's first rate (Keras' decays name it
+    initial_learning_rate; a piecewise-constant one starts at its first value)."""
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        return float(rate)
+    config = (rate or {}).get("config") if isinstance(rate, dict) else None
+    if not isinstance(config, dict):
+        return None
+    start = config.get("initial_learning_rate")
+    if start is None and isinstance(config.get("values"), list) and config["values"]:
+        start = config["values"][0]
+    return float(start) if isinstance(start, (int, float)) and not isinstance(start, bool) else None
 
 
 def _keras_model(path: Path):

@@ -1,5 +1,5 @@
-"""04 section 7 and 05 section 8 judges: the learning-rate sweep and pick, the fair optimizer comparison,
-and dropout on and off. Sweeps and picks are judged on plain numbers; the comparisons on models the
+"""04 sections 4, 5 and 8 and 05 section 8 judges: the learning-rate sweep and pick, the own network's starting
+rate, the hidden layers' gain, the fair optimizer comparison, and dropout on and off. Sweeps and picks are judged on plain numbers; the comparisons on models the
 grader measures itself (tiny stand-ins here: the judges' thresholds on training are patched down, the
 reference notebooks clear the real ones in tests/test_assignments.py)."""
 
@@ -39,19 +39,15 @@ def sweep(make_optimizer, X, y, start=1e-5, stop=10.0, batches=150, batch_size=1
     return rates[:len(losses)], np.array(losses)
 
 
-def _sweeps(function=sweep):
-    return {"SGD": function(None, None, None), "Adam": function(None, None, None)}
-
-
-def _sweep_verdict(verdict, function=sweep, sweeps=None):
-    return verdict(A04, "test-lr-sweep", learning_rate_sweep=function, sweeps=sweeps or _sweeps(function),
-                   X_train=None, y_train=None)
+def _sweep_verdict(verdict, function=sweep, mlp_sweep=None):
+    return verdict(A04, "test-lr-sweep", learning_rate_sweep=function,
+                   mlp_sweep=mlp_sweep or function(None, None, None), X_train=None, y_train=None)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_sweep_that_follows_the_rule_passes(verdict, seed):
-    result = verdict(A04, "test-lr-sweep", seed=seed, learning_rate_sweep=sweep, sweeps=_sweeps(), X_train=None,
-                     y_train=None)
+    result = verdict(A04, "test-lr-sweep", seed=seed, learning_rate_sweep=sweep, mlp_sweep=sweep(None, None, None),
+                     X_train=None, y_train=None)
     assert result.passed, result
 
 
@@ -72,11 +68,9 @@ def test_a_sweep_that_breaks_the_rule_fails(verdict, wrong, message):
 
 def test_mnist_sweeps_must_start_from_a_fresh_network(verdict):
     rates, losses = sweep(None, None, None)
-    trained = {"SGD": (rates, losses / 5), "Adam": (rates, losses)}  # begins at 0.46: already trained
-    result = _sweep_verdict(verdict, sweeps=trained)
+    result = _sweep_verdict(verdict, mlp_sweep=(rates, losses / 5))  # begins at 0.46: already trained
     assert not result.passed and "fresh build_mlp()" in result.message, result
-    unequal = {"SGD": (rates, losses[:-1]), "Adam": (rates, losses)}
-    assert "equal length" in _sweep_verdict(verdict, sweeps=unequal).message
+    assert "equal length" in _sweep_verdict(verdict, mlp_sweep=(rates, losses[:-1])).message
 
 
 def _pick(rates, losses):
@@ -106,6 +100,59 @@ def test_pick_learning_rate_wrong_ways(verdict, wrong):
     results = [verdict(A04, "test-pick-learning-rate", seed=seed, pick_learning_rate=wrong) for seed in (1, 2, 3)]
     assert not all(r.passed for r in results)
     assert all("pick about ten times lower" in r.message for r in results if not r.passed)
+
+
+def _scheduled(rate):
+    """The own network, compiled to start at *rate* under a cosine decay (only its saved configuration matters here)."""
+    model = _compiled(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(rate, 1000)))
+    return model
+
+
+def test_own_rate_read_from_the_sweep_and_the_saved_model(verdict):
+    rates, losses = sweep(None, None, None)
+    lowest = float(rates[np.argmin(losses)])
+    for chosen in (lowest / 4, lowest / 10, lowest / 25):
+        namespace = {"own_sweep": (rates, losses), "OWN_RATE": chosen}
+        assert verdict(A04, "test-own-rate", mnist_model=_scheduled(chosen), **namespace).passed
+        assert verdict(A04, "test-own-rate", mnist_model=_compiled(keras.optimizers.Adam(chosen)), **namespace).passed
+    steps = keras.optimizers.schedules.PiecewiseConstantDecay([500], [lowest / 4, lowest / 40])  # starts at values[0]
+    assert verdict(A04, "test-own-rate", mnist_model=_compiled(keras.optimizers.Adam(steps)),
+                   own_sweep=(rates, losses), OWN_RATE=lowest / 4).passed
+    right = {"own_sweep": (rates, losses), "OWN_RATE": lowest / 4}
+    for changes, message in [
+        ({"mnist_model": _compiled("adam")}, "not at OWN_RATE"),                           # Keras' default rate
+        ({"mnist_model": _scheduled(lowest / 2)}, "not at OWN_RATE"),                      # another rate compiled
+        ({"OWN_RATE": lowest, "mnist_model": _scheduled(lowest)}, "lies between"),         # the lowest point itself
+        ({"OWN_RATE": lowest / 100, "mnist_model": _scheduled(lowest / 100)}, "lies between"),  # far too cautious
+        ({"own_sweep": (rates, losses / 5)}, "fresh ten-class network"),                   # a trained network swept
+        ({"own_sweep": sweep(None, None, None, rule=np.inf)}, "should stop right after"),  # not exercise 4's sweep
+    ]:
+        namespace = {"mnist_model": _scheduled(lowest / 4), **right, **changes}
+        result = verdict(A04, "test-own-rate", **namespace)
+        assert not result.passed and message in result.message, (changes, result)
+
+
+def test_hidden_layers_gain_checked_against_the_graders_measurement(verdict, data_root):
+    (x_full, y_full), _ = check.MNIST.official()
+    X, y = x_full[:3200] / np.float32(255), keras.utils.to_categorical(y_full[:3200], 10)
+    keras.utils.set_random_seed(0)
+    mlp, baseline = _mlp(), keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                                              keras.layers.Dense(10, activation="softmax")])
+    for model in (mlp, baseline):
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        model.fit(X, y, epochs=2, batch_size=128, verbose=0)
+    x_valid = x_full[-check.VALIDATION_SIZE:] / np.float32(255)
+    y_valid = keras.utils.to_categorical(y_full[-check.VALIDATION_SIZE:], 10)
+    gain = mlp.evaluate(x_valid, y_valid, verbose=0)[1] - baseline.evaluate(x_valid, y_valid, verbose=0)[1]
+    assert verdict(A04, "test-hidden-layers-gain", mnist_model=mlp, softmax_regression=baseline,
+                   HIDDEN_LAYERS_GAIN=gain).passed
+    for changes, message in [({"HIDDEN_LAYERS_GAIN": gain + 0.01}, "the grader measures"),
+                             ({"HIDDEN_LAYERS_GAIN": 100 * gain}, "the grader measures"),         # in percent
+                             ({"HIDDEN_LAYERS_GAIN": 0.0}, "the grader measures"),                # a patched evaluate
+                             ({"softmax_regression": _mlp()}, "single Dense(10)")]:               # another baseline
+        namespace = {"mnist_model": mlp, "softmax_regression": baseline, "HIDDEN_LAYERS_GAIN": gain, **changes}
+        result = verdict(A04, "test-hidden-layers-gain", **namespace)
+        assert not result.passed and message in result.message, (changes, result)
 
 
 def test_made_up_sweeps_end_as_real_ones_do():

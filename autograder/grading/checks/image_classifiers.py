@@ -45,7 +45,7 @@ def _official(dataset: str):
 
 
 MNIST = ImageClassifierChecks("04-mnist", "mnist", "mnist", min_accuracy=0.98)
-MAX_OWN_PARAMETERS = 1_000_000  # exercise 4's model is the student's design, within this size
+MAX_OWN_PARAMETERS = 1_000_000  # exercise 6's model is the student's design, within this size
 FASHION = ImageClassifierChecks("05-fashion-mnist", "fashion-mnist", "fashion", min_accuracy=0.885)
 
 
@@ -220,7 +220,7 @@ MNIST.test("test-dense-parameters", challenge=questions.layer_sizes)(questions.d
 MNIST.test("test-init-scales", challenge=questions.fan_sizes)(questions.init_scales)
 
 
-# --- 04, section 7: learning-rate sweep and a fair optimizer comparison -------------------------------
+# --- 04, sections 4, 5 and 8: learning-rate sweeps, the own network's rate, a fair optimizer comparison -------
 
 MNIST.inputs("valid")(lambda: MNIST.official()[0][0][-VALIDATION_SIZE:].astype("float32") / np.float32(255))
 
@@ -236,6 +236,24 @@ def _accuracy_on(checks: ImageClassifierChecks, model, part: str) -> float:
 
 MNIST.test("test-lr-sweep", challenge=learning_rates.sweep_parameters)(learning_rates.lr_sweep)
 MNIST.test("test-pick-learning-rate", challenge=learning_rates.made_up_sweeps)(learning_rates.pick_learning_rate)
+MNIST.test("test-own-rate", models={"model": ()})(learning_rates.own_rate)
+
+
+# 04 exercise 6c: what the hidden layers buy, measured against a softmax regression on the same images.
+BASELINE_PARAMETERS = 28 * 28 * 10 + 10
+
+
+@MNIST.test("test-hidden-layers-gain", models={"model": ("valid",), "baseline": ("valid",)})
+def hidden_layers_gain(ev: Evidence, challenge: dict) -> None:
+    baseline = ev.model("baseline", "softmax_regression")
+    require(baseline.facts.get("params") == BASELINE_PARAMETERS,
+            f"softmax_regression should be the given single Dense(10) layer ({BASELINE_PARAMETERS} parameters), has "
+            f"{baseline.facts.get('params')!r}")
+    truth = _accuracy_on(MNIST, ev.model("model", "mnist_model"), "valid") - _accuracy_on(MNIST, baseline, "valid")
+    stated = ev.number("gain", "HIDDEN_LAYERS_GAIN")
+    require(abs(stated - truth) <= REPORT_TOLERANCE,
+            f"HIDDEN_LAYERS_GAIN = {stated:+.4f}, but the grader measures {truth:+.4f} on the validation set (mnist_model's "
+            "accuracy minus softmax_regression's, as fractions)")
 MNIST.test("test-tuned-optimizers", models={f"{name.lower()}_model": ("test",) for name in learning_rates.TUNED})(
     lambda ev, ch: learning_rates.tuned_optimizers(ev, ch, _check_architecture, lambda model: _accuracy(MNIST, model)))
 MNIST.test("test-optimizer-choice", models={f"{name.lower()}_model": ("valid",) for name in learning_rates.TUNED})(

@@ -1,4 +1,5 @@
-"""Judges of 04's section 7: a learning-rate sweep, picking a rate from it, a fair optimizer comparison and a choice.
+"""Judges of 04's sections 4, 5 and 8: a learning-rate sweep, picking a rate from it, the student's own network
+started at a rate from its own sweep, a fair optimizer comparison and a choice.
 
 The sweep's control flow is checked on a run with parameters drawn for each grading (the rates it used
 must be exactly the geometric sequence asked for, and it must stop where the rule says); the two MNIST
@@ -65,7 +66,7 @@ def _check_sweep(ev: Evidence, prefix: str, name: str, start: float, stop: float
 
 def lr_sweep(ev: Evidence, challenge: dict) -> None:
     _check_sweep(ev, "given", "grader's", challenge["start"], challenge["stop"], challenge["batches"])
-    for prefix, name in (("sgd", "SGD"), ("adam", "Adam")):
+    for prefix, name in (("adam", "Adam"),):
         losses = _check_sweep(ev, prefix, name, **SWEEP)
         require(FRESH_LOSS[0] < losses[0] < FRESH_LOSS[1],
                 f"the {name} sweep's first loss is {losses[0]:.3g}; a fresh build_mlp() starts near ln(10) = 2.3")
@@ -161,3 +162,23 @@ def optimizer_choice(ev: Evidence, challenge: dict, validation_accuracy) -> None
             f"CHOSEN_OPTIMIZER = {chosen!r}, but the grader measures these validation accuracies: "
             + ", ".join(f"{name} {value:.4f}" for name, value in measured.items())
             + f"; choose the highest (a model within {GAP_TOLERANCE} of it ties)")
+
+
+def own_rate(ev: Evidence, challenge: dict) -> None:
+    """04 exercise 6: the open model starts at a rate chosen from a sweep of its own architecture. The grader checks
+    the recorded sweep as it checks exercise 4's, finds its lowest point, and reads the starting rate from the saved
+    model's configuration, not from the notebook."""
+    losses = _check_sweep(ev, "own", "own network's", **SWEEP)
+    require(FRESH_LOSS[0] < losses[0] < FRESH_LOSS[1],
+            f"the own network's sweep starts at loss {losses[0]:.3g}; a fresh ten-class network starts near ln(10) = 2.3: "
+            "sweep a new build_own_model(), not the trained one")
+    rates = ev.array("own_rates", ndim=1)
+    lowest = float(rates[np.argmin(np.where(np.isfinite(losses), losses, np.inf))])
+    chosen = ev.number("own_rate", "OWN_RATE")
+    low, high = PICK_RANGE[0] * lowest, PICK_RANGE[1] * lowest
+    require(low <= chosen <= high, f"OWN_RATE = {chosen:.3g}, but your network's sweep was lowest at rate {lowest:.3g}: "
+                                   f"a starting rate from it lies between {low:.3g} and {high:.3g}")
+    start = ev.model("model", "mnist_model").facts.get("initial_learning_rate")
+    require(isinstance(start, (int, float)) and np.isclose(start, chosen, rtol=1e-4, atol=0),
+            f"mnist_model starts training at learning rate {start!r}, not at OWN_RATE = {chosen:.3g}: pass OWN_RATE as the "
+            "optimizer's learning_rate, or as the initial rate of a schedule")
