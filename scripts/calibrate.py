@@ -170,9 +170,9 @@ def a04(ns: dict) -> dict:
             f"tuned SGD rate {lr.TUNED_RANGE['SGD']}": ns["tuned_rates"]["SGD"],
             f"tuned RMSprop rate {lr.TUNED_RANGE['RMSprop']}": ns["tuned_rates"]["RMSprop"],
             f"tuned Adam rate {lr.TUNED_RANGE['Adam']}": ns["tuned_rates"]["Adam"],
-            f"tuned SGD, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["sgd_model"]),
-            f"tuned RMSprop, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["rmsprop_model"]),
-            f"tuned Adam, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY})": _image_accuracy("mnist", ns["adam_model"]),
+            f"tuned SGD, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY['SGD']})": _image_accuracy("mnist", ns["sgd_model"]),
+            f"tuned RMSprop, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY['RMSprop']})": _image_accuracy("mnist", ns["rmsprop_model"]),
+            f"tuned Adam, 3 epochs: test accuracy (>= {lr.MIN_TUNED_ACCURACY['Adam']})": _image_accuracy("mnist", ns["adam_model"]),
             **{f"{name} within {lr.GAP_TOLERANCE} of the best validation accuracy (an honest choice)": float(value >= best - lr.GAP_TOLERANCE)
                for name, value in tuned_valid.items()},
             "default SGD, 3 epochs: test accuracy": _image_accuracy("mnist", ns["default_sgd_model"]),

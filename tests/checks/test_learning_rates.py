@@ -187,7 +187,7 @@ def _compiled(optimizer, dropout=None, steps=0):
 def test_tuned_optimizers_judged_on_what_the_models_are(verdict, data_root, monkeypatch):
     monkeypatch.setattr(learning_rates, "TUNED_EPOCHS", 1)
     monkeypatch.setattr(learning_rates, "STEPS_PER_EPOCH", 2)
-    monkeypatch.setattr(learning_rates, "MIN_TUNED_ACCURACY", 0.0)
+    monkeypatch.setattr(learning_rates, "MIN_TUNED_ACCURACY", dict.fromkeys(learning_rates.TUNED, 0.0))
     rates = {"SGD": 0.02, "RMSprop": 0.0002, "Adam": 0.002}
     models = dict(sgd_model=_compiled(keras.optimizers.SGD(rates["SGD"], momentum=0.9), steps=2),
                   rmsprop_model=_compiled(keras.optimizers.RMSprop(rates["RMSprop"]), steps=2),

@@ -22,10 +22,11 @@ FRESH_LOSS = (1.8, 3.0)  # ln(10) = 2.30: an untrained ten-class softmax
 TUNED_RANGE = {"SGD": (3e-3, 0.3), "RMSprop": (5e-5, 3e-3), "Adam": (1e-4, 0.03)}
 TUNED = tuple(TUNED_RANGE)  # the optimizers of the tuned comparison, in the notebook's order
 TUNED_EPOCHS, STEPS_PER_EPOCH = 3, 430
-# Between the tuned reference (test accuracy after 3 epochs: SGD 0.960-0.969, Adam 0.968-0.977, RMSprop
-# 0.954-0.974) and
-# plain SGD at its default rate (0.905-0.912), two points from each.
-MIN_TUNED_ACCURACY = 0.94
+# Between the tuned reference (test accuracy after 3 epochs: SGD 0.959-0.969, Adam 0.968-0.977) and plain SGD at
+# its default rate (0.904-0.912), two points from each. RMSprop's sweep shoots up early (its first steps are far
+# larger than its rate), so the rule of thumb gives it 0.00011-0.001 and 3 epochs reach 0.943-0.978 over 11 seeds:
+# its floor sits 1.3 points under that minimum and 2 over the untuned SGD. docs/calibration.md.
+MIN_TUNED_ACCURACY = {"SGD": 0.94, "RMSprop": 0.93, "Adam": 0.94}
 PICK_RANGE = (1 / 30, 1 / 3)  # of the rate at the lowest loss: "about ten times smaller"
 GAP_TOLERANCE = 0.002  # 10 of the 5 000 validation images
 
@@ -133,9 +134,9 @@ def tuned_optimizers(ev: Evidence, challenge: dict, check_architecture, accuracy
                                 metrics=("loss", "val_accuracy"))["loss"])
         require(epochs == TUNED_EPOCHS, f"{name.lower()}_history should hold {TUNED_EPOCHS} epochs, holds {epochs}")
         measured = accuracy(model)
-        require(measured >= MIN_TUNED_ACCURACY,
+        require(measured >= MIN_TUNED_ACCURACY[name],
                 f"{name.lower()}_model scores {measured:.4f} on the test set (measured by the grader); at a well-tuned "
-                f"rate 3 epochs give at least {MIN_TUNED_ACCURACY}")
+                f"rate 3 epochs give at least {MIN_TUNED_ACCURACY[name]}")
 
 
 def optimizer_gap(ev: Evidence, challenge: dict, validation_accuracy) -> None:
