@@ -196,6 +196,10 @@ def a05(ns: dict) -> dict:
         row[f"dropout {name}: training minus validation accuracy"] = train - valid
     row["gap without minus gap with"] = (row["dropout without: training minus validation accuracy"]
                                          - row["dropout with: training minus validation accuracy"])
+    decay_valid = _image_accuracy("fashion-mnist", ns["model_decay"], "valid")
+    decay_train = float(np.mean(ns["model_decay"].predict(x_small, batch_size=1024, verbose=0).argmax(axis=1) == y_small))
+    row[f"weight decay {check.DECAY}: validation accuracy"] = decay_valid
+    row[f"weight decay {check.DECAY}: training minus validation accuracy"] = decay_train - decay_valid
     (_, _), (x_test, y_test) = check._official("fashion-mnist")
     tags = ns["tag_model"].predict(x_test / np.float32(255), batch_size=1024, verbose=0) >= 0.5
     for column, (tag, floor) in enumerate(check.MIN_TAG_ACCURACY.items()):

@@ -106,6 +106,8 @@ def _compile_facts(path: Path) -> dict:
         facts["optimizer"] = optimizer.get("class_name")
         facts["learning_rate"] = rate if isinstance(rate, (int, float)) else (rate or {}).get("class_name")
         facts["initial_learning_rate"] = _initial_rate(rate)
+        decay = (optimizer.get("config") or {}).get("weight_decay")
+        facts["weight_decay"] = float(decay) if isinstance(decay, (int, float)) and not isinstance(decay, bool) else None
     elif isinstance(optimizer, str):
         facts["optimizer"] = optimizer
     return facts

@@ -277,3 +277,38 @@ def test_dropout_gap_checked_against_the_graders_measurement(verdict, data_root,
     ]:
         result = verdict(A05, "test-dropout-gap", **{**answers, **changes})
         assert not result.passed and message in result.message, (changes, result)
+
+
+def test_decay_gap_checked_against_the_graders_measurement(verdict, data_root, monkeypatch):
+    """05 exercise 7b: the weight-decay model's gap and whether it is narrower than model_without's, both measured
+    by the grader; the given recipe (AdamW, weight_decay=1.0, no dropout, the steps) checked from the saved model."""
+    monkeypatch.setattr(check, "DROPOUT_EPOCHS", 1)
+    monkeypatch.setattr(check, "SMALL_STEPS_PER_EPOCH", 2)
+    (x_full, y_full), _ = check.FASHION.official()
+    X, y = x_full[:640] / np.float32(255), y_full[:640]
+    keras.utils.set_random_seed(0)
+    decayed, without = _compiled(keras.optimizers.AdamW(weight_decay=1.0), 0.0), _compiled("adam", 0.0)
+    decayed.fit(X[:64], y[:64], epochs=1, batch_size=32, verbose=0)     # 2 steps, as the patched recipe says
+    without.fit(X, y, epochs=1, batch_size=32, verbose=0)               # 20 steps: a different gap
+
+    def gap(model):
+        small = np.mean(model.predict(x_full[:check.SMALL_TRAIN] / np.float32(255), verbose=0).argmax(1) == y_full[:check.SMALL_TRAIN])
+        valid = np.mean(model.predict(x_full[-check.VALIDATION_SIZE:] / np.float32(255), verbose=0).argmax(1)
+                        == y_full[-check.VALIDATION_SIZE:])
+        return float(small - valid)
+
+    measured, other = gap(decayed), gap(without)
+    answers = dict(model_decay=decayed, model_without=without, DECAY_GAP=measured, DECAY_NARROWS=bool(measured < other))
+    assert verdict(A05, "test-decay-gap", **answers).passed
+    for changes, message in [
+        ({"DECAY_GAP": measured + 0.05}, "DECAY_GAP"),
+        ({"DECAY_GAP": 100 * measured + 1}, "DECAY_GAP"),                                            # in percent
+        ({"DECAY_NARROWS": not answers["DECAY_NARROWS"]} if abs(measured - other) > check.GAP_TOLERANCE
+         else {"DECAY_GAP": 2.0}, "DECAY_"),                                                          # the wrong verdict
+        ({"model_decay": _compiled("adam", 0.0, steps=2)}, "AdamW(weight_decay=1.0)"),              # no decay at all
+        ({"model_decay": _compiled(keras.optimizers.AdamW(weight_decay=0.004), 0.0, steps=2)}, "AdamW(weight_decay=1.0)"),
+        ({"model_decay": _compiled(keras.optimizers.AdamW(weight_decay=1.0), 0.3, steps=2)}, "no dropout"),
+        ({"model_decay": _compiled(keras.optimizers.AdamW(weight_decay=1.0), 0.0, steps=3)}, "optimizer steps"),
+    ]:
+        result = verdict(A05, "test-decay-gap", **{**answers, **changes})
+        assert not result.passed and message in result.message, (changes, result)

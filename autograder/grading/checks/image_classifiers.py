@@ -333,3 +333,38 @@ def dropout_gap(ev: Evidence, challenge: dict) -> None:
                 "minus accuracy on X_valid, with evaluate)")
     right = max(measured, key=measured.get)
     require(ev.text("overfits_more") == right, f"OVERFITS_MORE: the measured gaps say {right!r}")
+
+
+# 05 exercise 7b: weight decay instead of dropout (AdamW, given), its gap stated and compared. Calibration: with
+# weight_decay=1.0 the gap was 0.041-0.050 against 0.063-0.078 without either, validation 0.855-0.861 (3 seeds).
+# The verdict is judged on the grader's own two measurements, so it is right whichever way a run comes out.
+DECAY = 1.0
+
+
+def _small_gap(model) -> float:
+    return _accuracy_on(FASHION, model, "small") - _accuracy_on(FASHION, model, "valid")
+
+
+@FASHION.test("test-decay-gap", models={"model_decay": ("small", "valid"), "model_without": ("small", "valid")})
+def decay_gap(ev: Evidence, challenge: dict) -> None:
+    """The gap of the given weight-decay model and its comparison with the student's model_without, both measured here."""
+    decayed = ev.model("model_decay")
+    require(decayed.facts.get("params") == PARAMETERS and not any(layer.get("class") == "Dropout" and layer.get("rate")
+                                                                     for layer in decayed.layers()),
+            f"model_decay should be the given build_fashion_mlp(0.0), with {PARAMETERS:,} parameters and no dropout")
+    require(decayed.facts.get("optimizer") == "AdamW" and decayed.facts.get("weight_decay") == DECAY,
+            f"model_decay should be trained as the given cell does, with AdamW(weight_decay={DECAY})")
+    steps = decayed.facts.get("optimizer_iterations")
+    require(steps == DROPOUT_EPOCHS * SMALL_STEPS_PER_EPOCH,
+            f"model_decay took {steps} optimizer steps; the given cell's {DROPOUT_EPOCHS} epochs take "
+            f"{DROPOUT_EPOCHS * SMALL_STEPS_PER_EPOCH}")
+    measured = _small_gap(decayed)
+    stated = ev.number("gap", "DECAY_GAP")
+    require(abs(stated - measured) <= GAP_TOLERANCE,
+            f"DECAY_GAP = {stated:+.4f}, but the grader measures {measured:+.4f} (accuracy on X_small minus accuracy on "
+            "X_valid, with evaluate)")
+    without = _small_gap(ev.model("model_without"))
+    narrows = ev.flag("narrows")
+    require(abs(measured - without) <= GAP_TOLERANCE or narrows == (measured < without),
+            f"DECAY_NARROWS: the grader measures a gap of {measured:+.4f} with weight decay and {without:+.4f} for "
+            "model_without")
