@@ -8,6 +8,7 @@ import pytest
 
 from autograder import config
 from tests import class_batches as class_batches_module
+from tests.processes import kill_tree
 
 
 @pytest.fixture(autouse=True)
@@ -87,13 +88,7 @@ def class_batches(request, tmp_path_factory):
         yield folder, process
     finally:
         if process.poll() is None:  # the run stopped before the batches were read
-            family = psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]
-            for member in family:
-                try:
-                    member.kill()
-                except psutil.NoSuchProcess:
-                    pass
-            psutil.wait_procs(family, timeout=10)
+            kill_tree(process.pid)
 
 
 @pytest.fixture(scope="session")

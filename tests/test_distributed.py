@@ -21,6 +21,8 @@ from autograder.course import Course
 from autograder.grading.executor import DaskExecutor
 from autograder.notebooks import compose_submission, released_notebook, solution_answers
 
+from tests.processes import kill_tree
+
 pytestmark = pytest.mark.slow  # grades notebooks
 
 A01 = "01-perceptrons"
@@ -45,16 +47,7 @@ def _course(root, students=CLASS) -> Course:
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
-    try:
-        family = psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]
-    except psutil.NoSuchProcess:
-        return
-    for member in family:
-        try:
-            member.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)
+    kill_tree(process.pid)
 
 
 class Cluster:
