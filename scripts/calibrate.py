@@ -223,6 +223,14 @@ def a06(ns: dict) -> dict:
         f"Sequential test RMSE (<= {check.MAX_TEST_RMSE})": check.rmse(y_test, predict(ns["model"], X_test)),
         "Sequential best validation RMSE": min(ns["history"].history["val_root_mean_squared_error"]),
         f"location model test RMSE (<= {check.MAX_LOCATION_TEST_RMSE})": check.rmse(y_test, predict(ns["location_model"], X_test)),
+        f"plain minus location validation RMSE (>= {check.LOCATION_GAIN})":
+            check.rmse(y_valid, predict(ns["model"], X_valid)) - check.rmse(y_valid, predict(ns["location_model"], X_valid)),
+        f"bounded model validation RMSE (<= {check.MAX_BOUNDED_VALID_RMSE})": check.rmse(y_valid, predict(ns["bounded_model"], X_valid)),
+        "bounded model on the far-out districts, lowest": float(predict(ns["bounded_model"], check.far_out_districts()).min()),
+        "bounded model on the far-out districts, highest": float(predict(ns["bounded_model"], check.far_out_districts()).max()),
+        **{f"final candidate {name}: validation RMSE": check.rmse(y_valid, predict(ns[variable], X_valid))
+           for name, variable in [("plain", "model"), ("location", "location_model"), ("huber", "huber_model"),
+                                  ("bounded", "bounded_model")]},
         "epochs run (early stopping)": float(len(ns["history"].history["loss"])),
         "subclassed model RMSE on 500 training rows / std(y) (< 0.8)":
             check.rmse(y_train[:500], subclassed) / float(np.std(y_train)),

@@ -304,8 +304,8 @@ WRONG = {
 
 WRONG[A06] = {
     "wrong-a": ({
-        # Scaler fitted with the test rows, MAE loss, no concatenation, weights never loaded, and MSE kept
-        # without looking (the Huber model measures lower on validation).
+        # Scaler fitted with the test rows, MAE loss, no concatenation, weights never loaded, MSE kept
+        # without looking (the Huber model measures lower on validation), Huber's derivative without its delta.
         # (The leaky baseline and the MAE model also train for a few iterations only, where a full training
         # would fail the same tests: 30 s less of every suite.)
         **_replace(A06, "cal-ex1-baseline", "baseline.fit(X_train, y_train)", "baseline.fit(X_train_full, y_train_full)",
@@ -314,7 +314,14 @@ WRONG[A06] = {
         **_replace(A06, "cal-ex5-functional", "keras.layers.Concatenate()([normalized, hidden2])", "hidden2"),
         **_replace(A06, "cal-save", 'restored.load_weights(WORK_DIR / "california.weights.h5")\n', ""),
         **_replace(A06, "cal-robust-loss", "LOSS_CHOICE = min(valid_rmse, key=valid_rmse.get)", 'LOSS_CHOICE = "mse"'),
-    }, {"test-cal-baseline", "test-cal-training", "test-cal-functional", "test-cal-saving", "test-cal-robust-loss"}),
+        # Huber's derivative clipped at 1 whatever delta is: the visible test, at delta = 1, passes.
+        **_replace(A06, "cal-ex6c-huber-gradient", "np.clip(error, -delta, delta)", "np.clip(error, -1.0, 1.0)"),
+        # A ReLU where the sigmoid goes: never negative, but unbounded above; and the final model named, not measured.
+        **_replace(A06, "cal-ex6d-bounded", 'keras.layers.Activation("sigmoid")', 'keras.layers.Activation("relu")'),
+        **_replace(A06, "cal-ex6e-final-choice", "FINAL_MODEL = min(candidate_valid_rmse, key=candidate_valid_rmse.get)",
+                   'FINAL_MODEL = "location"'),
+    }, {"test-cal-baseline", "test-cal-training", "test-cal-functional", "test-cal-saving", "test-cal-robust-loss",
+        "test-cal-huber-gradient", "test-cal-bounded", "test-cal-final-choice"}),
     "wrong-b": ({
         # Normalization adapted on more than the training set; one epoch behind a doctored history;
         # a hand-typed test RMSE; the subclassed model never trained; the learning rate not tuned.

@@ -23,8 +23,12 @@ CHECKS = Checks("06-california-housing", datasets=("california-housing",))
 MAX_BASELINE_VALID_RMSE = 0.56   # MLPRegressor([50, 50, 50], random_state=42) validation RMSE, measured 0.505
 MAX_TEST_RMSE = 0.55             # Keras Sequential 3x50 test RMSE; the reference measures 0.505-0.517
 MAX_LOCATION_TEST_RMSE = 0.52    # the same MLP plus a latitude x longitude embedding; the reference measures < 0.50
+LOCATION_GAIN = 0.01             # validation RMSE below the plain MLP's; designs measured 0.017-0.041 better, 80 bins not
 MAX_HUBER_VALID_RMSE = 0.52      # the location model trained on the Huber loss; the reference measures 0.465-0.469
 LOSS_CHOICE_TIE = 1e-3           # closer than this on validation, either loss is an honest choice
+MAX_BOUNDED_VALID_RMSE = 0.52    # the location design with a sigmoid x 5 output; the reference measures 0.47-0.48
+LABEL_RANGE = (0.0, 5.0)         # where a bounded output must stay, on any input (labels: 0.15-5.0)
+FINAL_CHOICE_TIE = 1e-3          # candidates closer than this to the best on validation are honest choices
 REPORT_TOLERANCE = 1e-3          # what the notebook reports vs what the grader measures
 WIDE_FEATURES, DEEP_FEATURES = 5, 6  # two-input model: features 0-4 wide, 2-7 deep
 
@@ -44,6 +48,16 @@ def _test():
     return california_split()[2][0].astype("float32")
 
 
+def far_out_districts() -> np.ndarray:
+    """Districts no census has seen: validation rows scaled a thousand times up and down and shifted far, each
+    feature alone pushed far either way, and random far directions (a ReLU network's output grows along each one,
+    so an output unbounded on either side shows on some)."""
+    X_valid = california_split()[1][0][:300].astype("float32")
+    one_feature = np.vstack([np.eye(8), -np.eye(8)]) * 1e4 + X_valid[:1]
+    directions = np.random.default_rng(6).normal(size=(200, 8)) * 1e4
+    return np.vstack([X_valid * 1000, X_valid * -1000, X_valid + 1e4, X_valid - 1e4, one_feature, directions]).astype("float32")
+
+
 def _two_inputs(rows: int):
     X_train = california_split()[0][0][:rows].astype("float32")
     return [X_train[:, :WIDE_FEATURES], X_train[:, 2:]]
@@ -52,6 +66,7 @@ def _two_inputs(rows: int):
 CHECKS.inputs("test")(_test)
 CHECKS.inputs("valid")(lambda: california_split()[1][0].astype("float32"))
 CHECKS.inputs("test-500")(lambda: _test()[:500])
+CHECKS.inputs("far-out")(lambda: far_out_districts())
 CHECKS.inputs("train-7-two")(lambda: _two_inputs(7))
 CHECKS.inputs("train-500-two")(lambda: _two_inputs(500))
 
@@ -135,6 +150,13 @@ def _test_rmse(model) -> float:
     return rmse(y_test, predictions)
 
 
+def _valid_rmse(model) -> float:
+    _, (X_valid, y_valid), _ = california_split()
+    predictions = model.predicted("valid")
+    require(predictions.shape == (len(y_valid), 1), f"one prediction per district expected, got {predictions.shape}")
+    return rmse(y_valid, predictions)
+
+
 def _is_callback_record(record: Any) -> bool:
     """What the hidden test records of one callback: its class name, two flags (None where the kind has
     none) and a checkpoint path ('' where it has none)."""
@@ -210,16 +232,22 @@ def functional(ev: Evidence, challenge: dict) -> None:
 
 # --- exercise 6: location -----------------------------------------------------------------------------
 
-@CHECKS.test("test-cal-location", models={"model": ("test",)})
+@CHECKS.test("test-cal-location", models={"model": ("test", "valid"), "plain": ("valid",)})
 def location_model(ev: Evidence, challenge: dict) -> None:
-    """Raw 8 features in; latitude and longitude binned, crossed and embedded; test RMSE measured here."""
+    """The student's own location design: raw 8 features in, at least one coordinate binned; measured here on
+    validation against exercise 3's plain MLP, and on the test set once."""
     model = ev.model("model", "location_model")
     require_regression_output(model)
     require(input_shapes(model) == [(None, 8)], "the model should take the 8 raw features")
-    for needed in ("Normalization", "Discretization", "HashedCrossing", "Embedding"):
+    for needed in ("Normalization", "Discretization"):
         require(has_layer(model, needed), f"the model should contain a {needed} layer")
     require_loss(model, "mean_squared_error", f"compile with loss='mse', not {model.loss()!r}")
     ev.history("history", metrics=("val_root_mean_squared_error",))
+    # A plain MLP trained badly in exercise 3 only makes this comparison easier: exercise 3 loses its own points.
+    location, plain = _valid_rmse(model), _valid_rmse(ev.model("plain", "model (exercise 3)"))
+    require(location <= plain - LOCATION_GAIN,
+            f"the location model's validation RMSE measured by the grader is {location:.4f}, the plain MLP's {plain:.4f}: "
+            f"the design should be at least {LOCATION_GAIN} better")
     measured = _test_rmse(model)
     require(measured <= MAX_LOCATION_TEST_RMSE,
             f"test RMSE measured by the grader is {measured:.4f}, needs at most {MAX_LOCATION_TEST_RMSE}")
@@ -227,24 +255,17 @@ def location_model(ev: Evidence, challenge: dict) -> None:
 
 # --- exercise 6b: a robust loss, chosen on validation -------------------------------------------------
 
-def _valid_rmse(model) -> float:
-    _, (X_valid, y_valid), _ = california_split()
-    predictions = model.predicted("valid")
-    require(predictions.shape == (len(y_valid), 1), f"one prediction per district expected, got {predictions.shape}")
-    return rmse(y_valid, predictions)
-
-
 @CHECKS.test("test-cal-robust-loss", models={"mse_model": ("valid",), "huber_model": ("valid",)})
 def robust_loss(ev: Evidence, challenge: dict) -> None:
     """Exercise 6's model trained on the Huber loss, and the loss whose model the grader measures lower on validation."""
     huber = ev.model("huber_model", "huber_model")
     require_regression_output(huber)
     require(input_shapes(huber) == [(None, 8)], "huber_model should take the 8 raw features (build it with build_location_model())")
-    for needed in ("Discretization", "HashedCrossing", "Embedding"):
-        require(has_layer(huber, needed), f"huber_model should be exercise 6's location model: it has no {needed} layer")
+    mse = ev.model("mse_model", "location_model")
+    require(huber.classes() == mse.classes(),
+            "huber_model should be built by your build_location_model(), as location_model was: their layers differ")
     require(huber.loss() in ("huber", "huber_loss"), f"compile huber_model with loss=keras.losses.Huber(), not {huber.loss()!r}")
     ev.history("history", metrics=("val_root_mean_squared_error",))
-    mse = ev.model("mse_model", "location_model")
     require_loss(mse, "mean_squared_error", "location_model, the other candidate, should be exercise 6's model trained on 'mse'")
     measured = {"mse": _valid_rmse(mse), "huber": _valid_rmse(huber)}
     require(measured["huber"] <= MAX_HUBER_VALID_RMSE,
@@ -256,6 +277,100 @@ def robust_loss(ev: Evidence, challenge: dict) -> None:
     require(measured[choice] <= measured[other] + LOSS_CHOICE_TIE,
             f"LOSS_CHOICE is not the loss whose model has the lower validation RMSE (the grader measures "
             f"{measured['mse']:.4f} for the MSE model and {measured['huber']:.4f} for the Huber model)")
+
+
+# --- exercise 6c: the Huber loss's derivative, derived by the student -----------------------------------
+
+def huber_cases(rng: np.random.Generator) -> dict:
+    """Labels, predictions and thresholds for the hidden test: delta 1 as in Keras' default, and others on
+    both sides of it (where forgetting the factor delta outside the threshold shows); errors from well inside
+    to three deltas outside, both signs, so that a turned-round sign or a missing clip shows too."""
+    cases = []
+    for delta in (1.0, 0.5, float(np.round(rng.uniform(1.5, 3.0), 2)), float(np.round(rng.uniform(0.2, 0.8), 2))):
+        y_true = np.round(rng.uniform(0.2, 5.0, size=int(rng.integers(6, 12))), 3)
+        errors = np.round(rng.uniform(-3 * delta, 3 * delta, size=len(y_true)), 3)
+        errors[:2] = (-2.5 * delta, 0.4 * delta)  # one far outside, one inside, in every case
+        cases.append({"y_true": y_true, "y_pred": y_true + errors, "delta": delta})
+    return {"cases": cases}
+
+
+def huber_derivative(y_true: np.ndarray, y_pred: np.ndarray, delta: float) -> np.ndarray:
+    return np.clip(y_pred - y_true, -delta, delta)
+
+
+HUBER_GRADIENT_ATOL = 1e-5  # a closed form: float32 arithmetic is off by about 1e-7
+
+
+def _huber_slip(got: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, delta: float) -> str:
+    """What a wrong derivative most likely got wrong, said without giving the answer."""
+    right, error = huber_derivative(y_true, y_pred, delta), y_pred - y_true
+    close = lambda other: np.allclose(got, other, atol=HUBER_GRADIENT_ATOL, rtol=0)  # noqa: E731
+    if close(-right):
+        return "the sign is turned round (a prediction above its label should be pulled down)"
+    if close(np.clip(error, -1, 1)) or close(np.where(np.abs(error) <= delta, error, np.sign(error))):
+        return "outside the threshold the loss grows by delta for every unit of error, not by 1"
+    if close(error) or close(2 * error):
+        return "that is the squared error's derivative everywhere: outside the threshold the loss is linear"
+    if close(right / len(y_true)):
+        return "it is averaged over the districts: each entry should be that district's own derivative"
+    return "differentiate each piece of the loss with respect to the prediction, and use the piece the error falls in"
+
+
+@CHECKS.test("test-cal-huber-gradient", challenge=huber_cases)
+def huber_gradient(ev: Evidence, challenge: dict) -> None:
+    gradients = ev.value("gradients")
+    require(isinstance(gradients, list) and len(gradients) == len(challenge["cases"]),
+            "huber_gradient gave no answer for some of the grader's districts")
+    for case, got in zip(challenge["cases"], gradients):
+        y_true, y_pred = np.asarray(case["y_true"], dtype=float), np.asarray(case["y_pred"], dtype=float)
+        what = f"huber_gradient on {len(y_true)} districts with delta={case['delta']}"
+        gradient = as_array(got, what, shape=y_true.shape)
+        require(np.allclose(gradient, huber_derivative(y_true, y_pred, case["delta"]), atol=HUBER_GRADIENT_ATOL, rtol=0),
+                f"{what} is not right: {_huber_slip(gradient, y_true, y_pred, case['delta'])}")
+
+
+# --- exercise 6d: a bounded output ----------------------------------------------------------------------
+
+@CHECKS.test("test-cal-bounded", models={"model": ("valid", "far-out")})
+def bounded_output(ev: Evidence, challenge: dict) -> None:
+    """A trained regression model whose output stays within the labels' range on any input, the grader's far-out
+    districts included (a bound learned from the data would not hold there)."""
+    model = ev.model("model", "bounded_model")
+    require(input_shapes(model) == [(None, 8)], "bounded_model should take the 8 raw features")
+    require_loss(model, "mean_squared_error", f"compile bounded_model with loss='mse', not {model.loss()!r}")
+    ev.history("history", metrics=("val_root_mean_squared_error",))
+    far = model.predicted("far-out")
+    require(far.shape == (len(far_out_districts()), 1), f"one prediction per district expected, got {far.shape}")
+    low, high = LABEL_RANGE
+    require(bool(np.all(np.isfinite(far))) and float(far.min()) >= low - 1e-4 and float(far.max()) <= high + 1e-4,
+            f"on districts far outside the data the grader measures predictions from {np.nanmin(far):.3g} to "
+            f"{np.nanmax(far):.3g}: the output layer itself should keep them between {low:g} and {high:g}")
+    measured = _valid_rmse(model)
+    require(measured <= MAX_BOUNDED_VALID_RMSE,
+            f"bounded_model's validation RMSE measured by the grader is {measured:.4f}, needs at most "
+            f"{MAX_BOUNDED_VALID_RMSE}: train it with exercise 6's recipe")
+
+
+# --- exercise 6e: the final model, chosen on validation and tested once --------------------------------
+
+FINAL_CANDIDATES = ("plain", "location", "huber", "bounded")
+
+
+@CHECKS.test("test-cal-final-choice", models={name: ("valid", "test") for name in FINAL_CANDIDATES})
+def final_choice(ev: Evidence, challenge: dict) -> None:
+    measured = {name: _valid_rmse(ev.model(name, f"the {name} candidate")) for name in FINAL_CANDIDATES}
+    choice = ev.value("choice")
+    require(choice in measured, f"FINAL_MODEL should be one of {', '.join(map(repr, FINAL_CANDIDATES))}")
+    best = min(measured.values())
+    require(measured[choice] <= best + FINAL_CHOICE_TIE,
+            "FINAL_MODEL is not the candidate with the lowest validation RMSE (the grader measures "
+            + ", ".join(f"{name} {value:.4f}" for name, value in measured.items()) + ")")
+    # Every candidate is measured on the test set too (the grader cannot know the choice before it asks): each
+    # must predict it properly, whichever is chosen.
+    tested = {name: _test_rmse(ev.model(name, f"the {name} candidate")) for name in FINAL_CANDIDATES}[choice]
+    reported = ev.number("test_rmse")
+    require(abs(reported - tested) < REPORT_TOLERANCE,
+            f"final_test_rmse = {reported:.4f} but {choice!r} really scores {tested:.4f} on the test set")
 
 
 # --- exercise 7: subclassing --------------------------------------------------------------------------
