@@ -269,8 +269,11 @@ WRONG = {
             **_replace(A05, "fashion-ex7-dropout", "epochs=20,", "epochs=2,"),
             # The weight-decay gap turned round: validation minus training.
             **_replace(A05, "fashion-ex7b-decay", "DECAY_GAP = _gap(model_decay)", "DECAY_GAP = -_gap(model_decay)"),
+            # The network to keep picked by the lowest validation accuracy (here a 2-epoch one, far below the
+            # 20-epoch weight-decay network).
+            **_replace(A05, "fashion-ex7c-choice", "REGULARISER = max(", "REGULARISER = min("),
         }, {"test-build-fashion-mlp", "test-fashion-model", "test-fashion-results", "test-output-layers",
-            "test-dropout-gap", "test-decay-gap"}),  # build_fashion_mlp(0.3) without Dropout layers
+            "test-dropout-gap", "test-decay-gap", "test-regulariser-choice"}),  # build_fashion_mlp(0.3) without Dropout layers
         # Validation taken from the test set, and only the second fit really run, on a fresh model.
         "rebuilt-between-fits": ({
             **_replace(A05, "fashion-ex1-split", "X_train_full[-5000:] / np.float32(255)",

@@ -312,3 +312,24 @@ def test_decay_gap_checked_against_the_graders_measurement(verdict, data_root, m
     ]:
         result = verdict(A05, "test-decay-gap", **{**answers, **changes})
         assert not result.passed and message in result.message, (changes, result)
+
+
+def test_regulariser_choice_checked_against_the_graders_measurement(verdict, data_root):
+    """05 exercise 7c: three networks of clearly different validation accuracy (trained 0, 3 and 30 steps); the
+    choice is the grader's measurement of them."""
+    (x_full, y_full), _ = check.FASHION.official()
+    X, y = x_full[:32 * 30] / np.float32(255), y_full[:32 * 30]
+    models = {}
+    for name, steps in (("model_without", 0), ("model_decay", 3), ("model_with", 30)):
+        keras.utils.set_random_seed(0)
+        models[name] = _compiled("adam", 0.0)
+        if steps:
+            models[name].fit(X[:32 * steps], y[:32 * steps], epochs=1, batch_size=32, verbose=0)
+    assert verdict(A05, "test-regulariser-choice", **models, REGULARISER="dropout").passed
+    for chosen, message in [("none", "not the network with the highest"), ("weight decay", "not the network with the highest"),
+                            ("Dropout", "should be"), ("decay", "should be")]:
+        result = verdict(A05, "test-regulariser-choice", **models, REGULARISER=chosen)
+        assert not result.passed and message in result.message, (chosen, result)
+    # A tie (the same network measured twice) accepts either name.
+    tie = {**models, "model_decay": models["model_with"]}
+    assert verdict(A05, "test-regulariser-choice", **tie, REGULARISER="weight decay").passed

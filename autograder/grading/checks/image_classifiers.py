@@ -368,3 +368,20 @@ def decay_gap(ev: Evidence, challenge: dict) -> None:
     require(abs(measured - without) <= GAP_TOLERANCE or narrows == (measured < without),
             f"DECAY_NARROWS: the grader measures a gap of {measured:+.4f} with weight decay and {without:+.4f} for "
             "model_without")
+
+
+# 05 exercise 7c: the network to keep, among the section's three, on the grader's validation accuracy.
+REGULARISER_TIE = 0.002  # within this of the best (10 of 5 000 validation images), any is an honest choice
+# REGULARISER's answers -> (the key the hidden test records the network under, the student's variable)
+REGULARISED = {"none": ("none", "model_without"), "dropout": ("dropout", "model_with"),
+               "weight decay": ("decay", "model_decay")}
+
+
+@FASHION.test("test-regulariser-choice", models={key: ("valid",) for key, _ in REGULARISED.values()})
+def regulariser_choice(ev: Evidence, challenge: dict) -> None:
+    measured = {name: _accuracy_on(FASHION, ev.model(key, variable), "valid") for name, (key, variable) in REGULARISED.items()}
+    choice = ev.text("choice")
+    require(choice in measured, 'REGULARISER should be "none", "dropout" or "weight decay"')
+    require(measured[choice] >= max(measured.values()) - REGULARISER_TIE,
+            "REGULARISER is not the network with the highest validation accuracy (the grader measures "
+            + ", ".join(f"{name} {value:.4f}" for name, value in measured.items()) + ")")
