@@ -157,12 +157,17 @@ def grade(config: Config, layout: CourseLayout, release: Path, assignment: str, 
         # The judges' imports (scikit-learn), while the last jobs run rather than while intake needs the CPU.
         threading.Thread(target=judging.warm_up, name="warm-up", daemon=True).start()
 
+    # Closed here, even when interrupted (Ctrl-C in the middle of a batch): its clean-up cancels what is still
+    # queued on the cluster while the executor's client is open, not later, whenever it is garbage-collected.
+    outcomes = executor.run(prepared())
     try:
-        _record_all(config, layout, executor.run(prepared()), notes, keys, finish)
+        _record_all(config, layout, outcomes, notes, keys, finish)
     except Exception as exc:
         if disk_full(exc) and not isinstance(exc, DiskFull):  # e.g. a job's result unpacked on a full disk
             raise _stopped(layout, len(finished), len(students), "the disk is full") from exc
         raise
+    finally:
+        getattr(outcomes, "close", lambda: None)()
     return [finished[s] for s in students]
 
 
