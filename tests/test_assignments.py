@@ -316,13 +316,16 @@ WRONG[A06] = {
         **_replace(A06, "cal-ex3-train", 'model.compile(loss="mse"', 'model.compile(loss="mae"', "epochs=EPOCHS,", "epochs=3,"),
         **_replace(A06, "cal-ex5-functional", "keras.layers.Concatenate()([normalized, hidden2])", "hidden2"),
         **_replace(A06, "cal-save", 'restored.load_weights(WORK_DIR / "california.weights.h5")\n', ""),
-        **_replace(A06, "cal-robust-loss", "LOSS_CHOICE = min(valid_rmse, key=valid_rmse.get)", 'LOSS_CHOICE = "mse"'),
+        # (The Huber model, and the bounded model below, also train for two epochs only: their tests fail anyway.)
+        **_replace(A06, "cal-robust-loss", "LOSS_CHOICE = min(valid_rmse, key=valid_rmse.get)", 'LOSS_CHOICE = "mse"',
+                   "epochs=EPOCHS,", "epochs=2,"),
         # Huber's derivative clipped at 1 whatever delta is: the visible test, at delta = 1, passes.
         **_replace(A06, "cal-ex6c-huber-gradient", "np.clip(error, -delta, delta)", "np.clip(error, -1.0, 1.0)"),
-        # A ReLU where the sigmoid goes: never negative, but unbounded above; and the final model named, not measured.
-        **_replace(A06, "cal-ex6d-bounded", 'keras.layers.Activation("sigmoid")', 'keras.layers.Activation("relu")'),
-        **_replace(A06, "cal-ex6e-final-choice", "FINAL_MODEL = min(candidate_valid_rmse, key=candidate_valid_rmse.get)",
-                   'FINAL_MODEL = "location"'),
+        # A ReLU where the sigmoid goes: never negative, but unbounded above; and the final model picked by the
+        # highest validation RMSE.
+        **_replace(A06, "cal-ex6d-bounded", 'keras.layers.Activation("sigmoid")', 'keras.layers.Activation("relu")',
+                   "epochs=EPOCHS,", "epochs=2,"),
+        **_replace(A06, "cal-ex6e-final-choice", "FINAL_MODEL = min(", "FINAL_MODEL = max("),
     }, {"test-cal-baseline", "test-cal-training", "test-cal-functional", "test-cal-saving", "test-cal-robust-loss",
         "test-cal-huber-gradient", "test-cal-bounded", "test-cal-final-choice"}),
     "wrong-b": ({
