@@ -122,3 +122,31 @@ def test_diabetes_right_and_wrong(verdict):
     assert verdict("test-diabetes-model", diabetes_model=_diabetes_model()).passed
     assert "MSE" in verdict("test-diabetes-model", diabetes_model=_diabetes_model(loss="mae")).message
     assert "above" in verdict("test-diabetes-model", diabetes_model=_diabetes_model(normalize=False, epochs=20)).message
+
+
+def _two_targets(units=2, activation=None, learning_rate=0.3, epochs=150, loss="mse", hidden=False):
+    keras.utils.set_random_seed(0)
+    X, Y = check.two_target_data()
+    layers = [keras.layers.Dense(4, activation="relu")] if hidden else []
+    model = keras.Sequential([keras.Input((1,)), *layers, keras.layers.Dense(units, activation=activation)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=loss)
+    harness.quick_fit(model, X, Y[:, :units] if units < 2 else Y, epochs=epochs, batch_size=200, verbose=0)
+    return model
+
+
+def test_two_targets_right_and_wrong(verdict):
+    assert verdict("test-two-targets", two_target_model=_two_targets()).passed
+    # Other settings, mini-batches of 100 at a smaller rate: still the two least-squares lines.
+    keras.utils.set_random_seed(1)
+    X, Y = check.two_target_data()
+    other = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2)])
+    other.compile(optimizer=keras.optimizers.SGD(0.15), loss="mse")
+    harness.quick_fit(other, X, Y, epochs=150, batch_size=100, verbose=0)
+    assert verdict("test-two-targets", two_target_model=other).passed, verdict("test-two-targets", two_target_model=other)
+    for wrong, message in [(_two_targets(epochs=5), "not within"),                        # stopped far too soon
+                           (_two_targets(units=1), "two numbers"),                         # the first target only
+                           (_two_targets(activation="relu"), "straight lines"),            # target 2's line dips below 0
+                           (_two_targets(hidden=True), "straight lines"),                  # a ReLU layer in between
+                           (_two_targets(loss="mae"), "MSE")]:
+        result = verdict("test-two-targets", two_target_model=wrong)
+        assert not result.passed and message in result.message, (message, result)

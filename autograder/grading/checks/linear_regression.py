@@ -54,6 +54,7 @@ def diabetes_split():
 CHECKS.inputs("zeros-1")(lambda: np.zeros((4, 1), dtype="float32"))
 CHECKS.inputs("zeros-3")(lambda: np.zeros((4, 3), dtype="float32"))
 CHECKS.inputs("line")(lambda: line_data()[0].astype("float32"))
+CHECKS.inputs("probe-x")(lambda: np.array([[0.0], [1.0], [2.0], [-3.0], [10.0]], dtype="float32"))
 CHECKS.inputs("diabetes-test")(lambda: diabetes_split()[1].astype("float32"))
 
 
@@ -99,6 +100,35 @@ def line_fit(ev: Evidence, challenge: dict) -> None:
     # A history can be typed in by hand; the model's own error on the data cannot.
     now = float(np.mean((model.predicted("line")[:, 0] - y) ** 2))
     require(now <= LINE_LOSS_RATIO * optimum, f"the model's MSE on the line data is {now:.4f}")
+
+
+def two_target_data() -> tuple[np.ndarray, np.ndarray]:
+    """Exercise 3b's data: the line's points, its target and a second one, y2 = 3 - 0.8 x + noise (seeded)."""
+    X, y = line_data()
+    second = 3.0 - 0.8 * X[:, 0] + np.random.default_rng(7).normal(0, 0.3, size=200)
+    return X, np.c_[y, second]
+
+
+@CHECKS.test("test-two-targets", models={"model": ("probe-x",)})
+def two_targets(ev: Evidence, challenge: dict) -> None:
+    """One linear layer predicting both targets: the lines it predicts, read at the grader's probe points (linear
+    everywhere, so no activation), each within WEIGHT_TOLERANCE of the least-squares fit to its own target."""
+    model = ev.model("model", "two_target_model")
+    require(input_width(model) == 1, "two_target_model should take the one feature of X_line")
+    require_loss(model, "mean_squared_error", f"a regression on two targets still minimises the MSE, not {model.loss()!r}")
+    out = model.predicted("probe-x")
+    require(out.shape == (5, 2), f"two_target_model should give two numbers (one per target) per input, gave {out.shape}")
+    x = np.array([0.0, 1.0, 2.0, -3.0, 10.0])
+    intercepts, slopes = out[0], out[1] - out[0]
+    require(np.allclose(out, intercepts + np.outer(x, slopes), atol=1e-3),
+            "two_target_model's predictions are not straight lines in x: one linear Dense layer, no activation")
+    X, Y = two_target_data()
+    fits = np.stack([closed_form(X, Y[:, column]) for column in range(2)], axis=1)  # rows: intercept, slope
+    for column in range(2):
+        for name, learned, best in (("intercept", intercepts[column], fits[0, column]), ("slope", slopes[column], fits[1, column])):
+            require(abs(float(learned) - best) <= WEIGHT_TOLERANCE,
+                    f"target {column + 1}: the learned {name} {float(learned):.3f} is not within {WEIGHT_TOLERANCE} of the "
+                    f"least-squares {best:.3f}")
 
 
 def _normal_equation_inputs(rng: np.random.Generator) -> dict:
