@@ -8,6 +8,8 @@ submission of WRONG and the demo samples, the reference's evidence kept for the 
 
     python -m tests.class_batches FOLDER ASSIGNMENT...   (what tests/conftest.py starts; FOLDER/<assignment>/
                                                          is each course, FOLDER/<assignment>.pickle its results)
+
+Under pytest-xdist (`make test`) the controller starts it once and both workers read the same folder.
 """
 
 from __future__ import annotations
@@ -22,6 +24,30 @@ from pathlib import Path
 
 RESULTS = "{}.pickle"  # beside the course folders: the list of StudentResult, or the traceback that stopped it
 LOG = "batches.log"
+PID = "batches.pid"  # the process's id, for xdist workers, whose controller started it
+
+
+class Watched:
+    """The batches' process as an xdist worker sees it: started by the controller, so watched by its pid
+    (poll() as Popen's: None while it runs)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.returncode = pid, None
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> "Watched":
+        return cls(int((folder / PID).read_text()))
+
+    def poll(self):
+        import psutil
+
+        try:
+            if psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE:
+                return None
+        except psutil.NoSuchProcess:
+            pass
+        self.returncode = "unknown: its controller reaps it"
+        return self.returncode
 
 
 def grade(assignment: str, folder: Path) -> list:
