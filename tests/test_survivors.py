@@ -9,6 +9,7 @@ import pytest
 
 from autograder import config
 
+from tests import conftest
 from tests.conftest import batch_assignments
 
 LEAKY = ("import subprocess, sys\n"
@@ -35,19 +36,55 @@ def test_a_run_that_leaves_a_process_behind_fails(tmp_path, workers):
     assert "2 passed" in done.stdout, "the tests themselves passed: the check failed the run"
 
 
+class _Item:
+    def __init__(self, nodeid, alone=False):
+        self.nodeid, self.alone = nodeid, alone
+
+    def get_closest_marker(self, name):
+        return name == "alone" and self.alone or None
+
+
+class _Config:
+    """What conftest's collection hook reads of pytest's config: --alone, the deselection hook, the stash."""
+
+    def __init__(self, alone):
+        self.alone, self.deselected, self.stash = alone, [], pytest.Stash()
+        self.hook = type("Hook", (), {"pytest_deselected": lambda _, items: self.deselected.extend(items)})()
+
+    def getoption(self, name):
+        return {"alone": self.alone}[name]
+
+
 def test_the_alone_tests_and_the_rest_split_the_suite_as_make_test_runs_it():
-    """`--alone=without` and `--alone=only` together collect each test once, the alone-marked in the second;
-    a second run that selects none of them passes (make test's `-k` reaches both runs)."""
-    def collected(*args):
-        done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                               "tests/test_sandbox.py", *args], capture_output=True, text=True, cwd=config.REPO_ROOT,
-                              timeout=120)
-        return {line for line in done.stdout.splitlines() if line.startswith("tests/")}, done.returncode
-    (everything, _), (rest, _), (alone, _) = collected(), collected("--alone=without"), collected("--alone=only")
-    assert alone and rest and not alone & rest and alone | rest == everything, (alone, rest)
-    assert len(alone) == 2 and all("tmpfs_pages" in test or "share_of_the_cpu" in test for test in alone), alone
-    none, code = collected("--alone=only", "-k", "network")
-    assert not none and code == 0, code
+    """`--alone=without` and `--alone=only` together keep each test once, the alone-marked ones in the second and
+    the class batches' tests in the first (they go last there); `--alone=last` keeps everything, alone ones last."""
+    def items():
+        return [_Item("tests/test_sandbox.py::test_cpu_share", alone=True),
+                _Item("tests/test_assignments.py::test_reference_full_blank_zero[04-mnist]"),
+                _Item("tests/test_hostile.py::test_each[reference]", alone=True),
+                _Item("tests/test_course.py::test_feedback"), _Item("tests/test_cli.py::test_grade")]
+
+    def kept(alone):
+        config, collected = _Config(alone), items()
+        conftest.pytest_collection_modifyitems(None, config, collected)
+        return [item.nodeid for item in collected], [item.nodeid for item in config.deselected], config
+    everything = [item.nodeid for item in items()]
+    rest, rest_deselected, config = kept("without")
+    alone, alone_deselected, _ = kept("only")
+    assert sorted(rest + alone) == sorted(everything) and not set(rest) & set(alone)
+    assert alone == ["tests/test_sandbox.py::test_cpu_share", "tests/test_hostile.py::test_each[reference]"]
+    assert sorted(rest_deselected) == sorted(alone) and sorted(alone_deselected) == sorted(rest), "deselected, said so"
+    assert rest[-1].startswith(conftest.BATCHES) and config.stash[conftest._ASSIGNMENTS] == ["04-mnist"]
+    last, _, _ = kept("last")
+    assert sorted(last) == sorted(everything) and last[-2:] == alone
+
+
+def test_a_run_of_the_alone_tests_that_selects_none_passes():
+    """make test's PYTEST_ARGS reach both runs: a `-k` that selects no alone test must not fail the second."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_sandbox.py",
+                           "--alone=only", "-k", "network"], capture_output=True, text=True, cwd=config.REPO_ROOT,
+                          timeout=120)
+    assert done.returncode == 0 and "deselected" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_class_batches_to_start_are_read_from_the_test_ids():
