@@ -136,7 +136,7 @@ def batch(tmp_path_factory):
     (course.submission_dir(assignment=A01, student="two-notebooks") / "scratch.ipynb").write_text("{}")
     lines = []
     before = _host(root)
-    results = course.autograde(A01, progress=lines.append, jobs=2, limits=Limits(seconds=100, memory_mb=3072, processes=512,
+    results = course.autograde(A01, progress=lines.append, jobs=3, limits=Limits(seconds=100, memory_mb=3072, processes=512,
                                                                                   output_kb=1024, disk_mb=300))
     return course, {r.student: r for r in results}, lines, (before, _host(root))
 
