@@ -8,8 +8,10 @@ tests exercise the real chain, only faster than through nbgrader (tests/test_ass
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 
 from course_kernel import evidence as kernel_evidence
@@ -37,12 +39,50 @@ class InProcessEvaluator:
     def evaluate(self, requests, timeout):
         answers = {}
         for request, entry in zip(requests, model_sandbox.write_requests(self.requests, requests)):
-            model_evaluator.evaluate(self.exchange, entry)
-            answers[request.id] = self.exchange / "out" / entry["id"]
+            out = self.exchange / "out" / entry["id"]
+            key = _request_key(entry)
+            if key in _MEASURED:
+                out.mkdir(parents=True, exist_ok=True)
+                for name, content in _MEASURED[key].items():
+                    (out / name).write_bytes(content)
+            else:
+                model_evaluator.evaluate(self.exchange, entry)
+                if key is not None:
+                    _MEASURED[key] = {path.name: path.read_bytes() for path in out.iterdir()}
+            answers[request.id] = out
         return answers
 
     def close(self):
         pass
+
+
+# The judge tests call the verdict many times on the same models with one answer changed, and every call
+# records the models again and has them measured: the same file, the same inputs, the same answer (the
+# measurement is deterministic). So each distinct request is measured once per pytest process, keyed on
+# what the evaluator reads: the model's config and weights (not the save date in its metadata), a
+# SavedModel's files, the input arrays.
+_MEASURED: dict[str, dict[str, bytes]] = {}  # key -> the answer folder's files (facts.json, one .npy per input set)
+
+
+def _request_key(entry: dict) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        if entry["model"]:
+            with zipfile.ZipFile(entry["model"]) as archive:
+                for name in sorted(archive.namelist()):
+                    if name != "metadata.json":
+                        digest.update(name.encode() + b"\0" + hashlib.sha256(archive.read(name)).digest())
+        if entry["export"]:
+            for path in sorted(Path(entry["export"]).rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(entry["export"])).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    except (OSError, zipfile.BadZipFile):
+        return None  # measured as it is, every time: the evaluator reports what is wrong with it
+    for label, files in sorted(entry["inputs"].items()):
+        digest.update(label.encode())
+        for name in files:
+            digest.update(hashlib.sha256(Path(name).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _run_hidden_test(assignment: str, test_id: str, namespace: dict, tmp_path: Path, monkeypatch,
