@@ -26,7 +26,7 @@ from nbgrader.plugins import CsvExportPlugin
 
 from autograder import config
 from autograder.authoring import publish, schedule
-from autograder.grading import batch, nbgrader_settings, results, sandbox
+from autograder.grading import batch, nbgrader_settings, preflight, results, sandbox
 from autograder.grading.executor import DaskExecutor, Executor
 from autograder.grading.results import StudentResult
 from autograder.intake import similarity
@@ -114,7 +114,9 @@ class Course:
         """Grade every submission (or *students*) on *executor* (default: a local Dask cluster of *jobs*
         workers, or the cluster COURSE_SCHEDULER names), each under *limits*. A submission already
         graded from the same files by the same course version is not graded again unless *regrade*.
-        One bad submission never stops the batch."""
+        One bad submission never stops the batch. Missing data or no sandbox refuses first, before the
+        release is generated or a cluster started (preflight.require_ready)."""
+        preflight.require_ready([assignment])
         if generate:
             self.generate(assignment)
         students = students if students is not None else self.students(assignment)

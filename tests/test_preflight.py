@@ -67,6 +67,17 @@ def test_make_autograde_grades_no_one_without_the_data(tmp_path, broken_data):
     assert not (course.root / "autograded").exists() and not course.layout.jobs().exists()
 
 
+def test_the_library_s_autograde_refuses_before_it_generates_or_starts_a_cluster(tmp_path, broken_data, monkeypatch):
+    """What the single-file grader and the tests call: it once generated the release and started a local
+    cluster (about 10 s) before the batch's own check refused."""
+    course = _course_with_one_submission(tmp_path / "course")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(broken_data))
+    monkeypatch.setattr("autograder.course.DaskExecutor", lambda *a, **k: pytest.fail("a cluster was started"))
+    with pytest.raises(dataset_files.DataError, match="make data"):
+        course.autograde(A04)
+    assert not (course.root / "release").exists() and not course.layout.jobs().exists()
+
+
 def test_the_single_file_grader_refuses_too(tmp_path, broken_data):
     path = tmp_path / "Copy of 04-mnist.ipynb"
     nbformat.write(compose_submission(A04, solution_answers(A04)), path)
