@@ -1,6 +1,6 @@
 """Grading on a real Dask cluster: a `dask scheduler` and `dask worker` processes started here on
-127.0.0.1, sharing no folder with the coordinator. The same class graded there and on the default local
-cluster gives the same gradebook and CSV; a worker killed mid-batch costs nothing; a worker of another
+127.0.0.1, sharing no folder with the coordinator. The same class graded there, with a worker killed mid-batch,
+and on the default local cluster gives the same gradebook and CSV; a worker of another
 course version is refused; an interrupted run, started again, grades only what was left."""
 
 import csv
@@ -133,19 +133,9 @@ def test_the_default_is_a_local_cluster_and_grades_right(graded_locally):
     assert all(r.error is None and r.sandboxed for r in results.values())
 
 
-def test_a_real_cluster_grades_the_same_as_the_local_one(cluster, graded_locally, tmp_path):
-    cluster.add_worker("w1")
-    cluster.add_worker("w2")
-    cluster.wait_for(2)
-    course = _course(tmp_path / "remote")
-    with DaskExecutor(scheduler=str(cluster.file)) as executor:
-        assert "2 workers" in executor.describe() and "Dask scheduler tcp://127.0.0.1" in executor.describe()
-        results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, executor=executor)}
-    assert {s: r.score for s, r in results.items()} == SCORES
-    assert _grades(course) == _grades(graded_locally[0]), "gradebook and CSV identical to the local run"
-
-
-def test_a_worker_killed_mid_batch_costs_nothing(cluster, tmp_path):
+def test_a_real_cluster_with_a_worker_killed_mid_batch_grades_the_same_as_the_local_one(cluster, graded_locally, tmp_path):
+    """Two `dask worker` processes; one is killed after the first result, with work in hand. The class is graded
+    all the same, each student once, and the gradebook and CSV are those of the default local cluster's run."""
     cluster.add_worker("w1")
     cluster.add_worker("w2")
     cluster.wait_for(2)
@@ -158,11 +148,13 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, tmp_path):
             _kill_tree(cluster.processes["w1"])
 
     with DaskExecutor(scheduler=str(cluster.file)) as executor:
+        assert "2 workers" in executor.describe() and "Dask scheduler tcp://127.0.0.1" in executor.describe()
         results = {r.student: r for r in course.autograde(A01, progress=progress, executor=executor)}
     assert {s: r.score for s, r in results.items()} == SCORES, "\n".join(lines)
     assert all(r.error is None for r in results.values())
     assert sorted(line.split(": ")[0].split()[-1] for line in lines) == sorted(CLASS), "each student recorded once"
     assert len(course.results(A01)) == len(CLASS)
+    assert _grades(course) == _grades(graded_locally[0]), "gradebook and CSV identical to the local run"
 
 
 # Writes a marker into its own scratch folder, then waits: the test kills its worker each time it
