@@ -57,16 +57,21 @@ def test_a_result_folder_travels_as_files_inside_it_only(tmp_path):
     assert not (tmp_path / "outside.txt").exists() and [p.name for p in (tmp_path / "forged").iterdir()] == ["inside.txt"]
 
 
-@pytest.mark.alone  # the classmate beside the looper must finish inside the same 25 s limit
+# The classmate beside the looper must finish inside the same limit. 01's reference takes about 3 CPU-seconds;
+# beside the rest of the suite (two workers and the class batches on two cores) on a day three times slower
+# than usual that is about 30 s, so the limit is 60 s. (It ran alone with 25 s: 31 s of an idle machine.)
+WALL_LIMIT = 60
+
+
 def test_wall_clock_limit_stops_one_notebook_and_its_kernel(tmp_path):
     # The cell timeout is far away (300 s): only the per-notebook limit can end this one.
     course = Course(tmp_path, database=f"sqlite:///{tmp_path}/gradebook.db", timeout=300)
     _submit(course, {"looper": {**REFERENCE, "ex1-threshold-unit": "import time\nwhile True:\n    time.sleep(0.1)"},
                      "reference": REFERENCE})
     results = {r.student: r for r in course.autograde(A01, progress=lambda m: None, jobs=2,
-                                                      limits=Limits(seconds=25, memory_mb=None, processes=512))}
-    assert "25 s time limit" in results["looper"].error and results["looper"].score == 0
-    assert 25 <= results["looper"].seconds < 60
+                                                      limits=Limits(seconds=WALL_LIMIT, memory_mb=None, processes=512))}
+    assert f"{WALL_LIMIT} s time limit" in results["looper"].error and results["looper"].score == 0
+    assert WALL_LIMIT <= results["looper"].seconds < 2 * WALL_LIMIT
     assert results["reference"].error is None and results["reference"].score == 17
     assert not _kernels(), "the looping student's kernel was killed with its worker"
     assert course.errors(A01) == {"looper": results["looper"].error}
