@@ -52,3 +52,19 @@ def test_the_installed_modules_carry_their_bytecode():
         if not os.path.exists(cached):
             missing.append(cached)
     assert not missing, f"no bytecode beside these modules of {sys.prefix}: {missing}"
+
+
+def test_grader_processes_skip_the_slow_optional_iri_checker():
+    """A grader process pays nothing for rfc3987-syntax's parser (1.1 CPU-seconds at import), and nbformat still
+    validates: a notebook with a broken cell is refused."""
+    import subprocess
+
+    probe = ("import autograder, nbformat, sys\n"
+             "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+             "nbformat.validate(nb)\n"
+             "nb.cells[0]['cell_type'] = 'nonsense'\n"
+             "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('refused')\n"
+             "print('lark' in sys.modules, 'jsonschema' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refused", "False", "True"], done.stdout
