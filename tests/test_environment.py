@@ -68,3 +68,11 @@ def test_grader_processes_skip_the_slow_optional_iri_checker():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["refused", "False", "True"], done.stdout
+
+
+def test_hypothesis_writes_nothing_into_the_repository():
+    """test_redteam.py hashes the repository around its batch; the suite's own tools must not write there."""
+    from hypothesis.configuration import storage_directory
+
+    where = storage_directory("unicode_data").path.resolve()
+    assert config.REPO_ROOT.resolve() not in where.parents, where
