@@ -285,10 +285,15 @@ def plan(course_root, home, port) -> dict:
     }
 
 
+# What the suite itself writes into the repository while this batch runs on the other xdist worker: pytest's cache
+# and test_formgrader.py's screenshot (for a person to look at after CI). Hypothesis writes elsewhere (conftest.py).
+SUITE_OUTPUT = {".pytest_cache", "test-artifacts"}
+
+
 def _digest(root, skip=()) -> dict[str, str]:
     found = {}
     for folder, folders, files in os.walk(root):
-        folders[:] = [f for f in folders if f not in {".git", ".venv", "__pycache__", ".pytest_cache", "course"}]
+        folders[:] = [f for f in folders if f not in {".git", ".venv", "__pycache__", "course", *SUITE_OUTPUT}]
         for name in files:
             path = os.path.join(folder, name)
             relative = os.path.relpath(path, root)
