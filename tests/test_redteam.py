@@ -27,7 +27,6 @@ that gets its worker killed, tests/test_distributed.py.)
 """
 
 import hashlib
-import json
 import os
 import socket
 import textwrap
