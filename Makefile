@@ -37,11 +37,14 @@ venv: $(VENV)/.installed
 
 # pip would compile every module one file after another; compileall does the same on every core (a third of the
 # install's time). The bytecode must be there: sandboxed kernels cannot write it (tests/test_environment.py).
+# Packages' own test suites (`tests/` folders: a fifth of the files, pandas' mostly) are never imported by a
+# kernel, so they are left out; `test/` folders are not (TensorFlow imports its tf.test API at start-up).
+NOT_COMPILED := /tests/
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --no-compile -r requirements.txt
-	$(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
+	$(PY) -m compileall -q -j 0 -x '$(NOT_COMPILED)' "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ANN with Keras)"
 	touch $@

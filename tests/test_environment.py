@@ -54,6 +54,27 @@ def test_the_installed_modules_carry_their_bytecode():
     assert not missing, f"no bytecode beside these modules of {sys.prefix}: {missing}"
 
 
+
+def test_what_install_leaves_uncompiled_is_nothing_a_kernel_imports():
+    """`make install` skips the bytecode of packages' own test suites; no module a notebook's setup cell or the
+    kernel itself imports may be among them (TensorFlow's tf.test API, in `test/` folders, is imported at start)."""
+    import sysconfig
+
+    import ipykernel.kernelapp  # noqa: F401 - what a kernel imports, then what the setup cells do
+    import keras  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import pandas  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+    import tensorflow  # noqa: F401
+
+    pattern = re.search(r"^NOT_COMPILED := (\S+)$", (config.REPO_ROOT / "Makefile").read_text(), re.M).group(1)
+    purelib = sysconfig.get_path("purelib")
+    loaded = [m.__file__ for m in list(sys.modules.values()) if str(getattr(m, "__file__", "")).startswith(purelib)]
+    assert len(loaded) > 1000 and any("/tensorflow/_api/v2/test/" in f for f in loaded), "the probe imported them"
+    skipped = [f for f in loaded if re.search(pattern, f)]
+    assert not skipped, f"make install leaves these without bytecode ({pattern!r}), yet they are imported: {skipped[:5]}"
+
 def test_grader_processes_skip_the_slow_optional_iri_checker():
     """A grader process pays nothing for rfc3987-syntax's parser (1.1 CPU-seconds at import), and nbformat still
     validates: a notebook with a broken cell is refused."""
