@@ -124,6 +124,16 @@ def _submission_page(server, course: Course, student: str) -> str:
     return f"{server.base}/formgrader/submissions/{notebook_id}/?index=0"
 
 
+def _open_submission(page, url: str) -> None:
+    """Open a submission in formgrader and wait for its scripts: the fields are in the page's HTML at once, but
+    a field saves on change only once formgrader has fetched its grades and comments (formgrade.js binds the
+    handlers then). Typing earlier, as a loaded machine lets the test do, is never saved."""
+    page.goto(url)
+    page.wait_for_selector("#written-1")
+    page.wait_for_function("() => typeof formgrader !== 'undefined' && formgrader.grades && formgrader.grades.loaded"
+                           " && formgrader.comments && formgrader.comments.loaded", timeout=120_000)
+
+
 def _save(page, selector: str, value: str) -> None:
     """Type into a formgrader field and leave it; wait for the page's request that stores it."""
     with page.expect_response(lambda r: "/formgrader/api/" in r.url and r.request.method == "PUT") as reply:
@@ -198,8 +208,7 @@ def test_every_release_and_its_feedback_pipeline_keep_rubrics_out():
 def test_a_score_and_comment_given_in_formgrader_reach_the_grades_and_the_feedback(graded, server, page):
     course, results = graded
     page.goto(server.url)
-    page.goto(_submission_page(server, course, "writer"))
-    page.wait_for_selector("#written-1")
+    _open_submission(page, _submission_page(server, course, "writer"))
     body = page.inner_text("body")
     assert OWN_WORDS["written-1"][:40] in body and "Rubric for written-1" in body.replace("`", "")
     assert mark_scheme_lines(A01)[0] in body, "the rubric is on the page, beside the answer"
@@ -257,8 +266,7 @@ def test_a_students_html_cannot_run_script_in_the_graders_page(graded, server, p
     course, results = graded
     assert results["hostile"].error is None
     page.goto(server.url)
-    page.goto(_submission_page(server, course, "hostile"))
-    page.wait_for_selector("#written-1")
+    _open_submission(page, _submission_page(server, course, "hostile"))
     page.wait_for_timeout(1500)  # let any image error handler fire
     assert page.evaluate("window.__pwned") is None, page.evaluate("window.__pwned")
     body = page.inner_text("body")
