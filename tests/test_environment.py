@@ -54,7 +54,6 @@ def test_the_installed_modules_carry_their_bytecode():
     assert not missing, f"no bytecode beside these modules of {sys.prefix}: {missing}"
 
 
-
 def test_what_install_leaves_uncompiled_is_nothing_a_kernel_imports():
     """`make install` skips the bytecode of packages' own test suites; no module a notebook's setup cell or the
     kernel itself imports may be among them (TensorFlow's tf.test API, in `test/` folders, is imported at start)."""
@@ -74,6 +73,7 @@ def test_what_install_leaves_uncompiled_is_nothing_a_kernel_imports():
     assert len(loaded) > 1000 and any("/tensorflow/_api/v2/test/" in f for f in loaded), "the probe imported them"
     skipped = [f for f in loaded if re.search(pattern, f)]
     assert not skipped, f"make install leaves these without bytecode ({pattern!r}), yet they are imported: {skipped[:5]}"
+
 
 def test_grader_processes_skip_the_slow_optional_iri_checker():
     """A grader process pays nothing for rfc3987-syntax's parser (1.1 CPU-seconds at import), and nbformat still
